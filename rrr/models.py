@@ -1,0 +1,141 @@
+"""The paper's multilayer perceptron, optionally stacked so many copies train at once.
+
+A ``StackedLinear`` holds ``S`` independent weight matrices and applies them with one
+batched matmul. Because the RRR objective is a *sum* over examples and Adam is
+element-wise, training a stack of ``S`` models on a summed loss is exactly ``S``
+independent trainings — which is how the paper's 350 Iris-Cancer splits, λ sweeps and
+seed replicates run in one process (see ``benchmarks/``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+
+
+class StackedLinear(nn.Module):
+    """``S`` independent affine maps; input (S, B, in) -> output (S, B, out)."""
+
+    def __init__(self, in_features: int, out_features: int, n_models: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_models, in_features, out_features))
+        self.bias = nn.Parameter(torch.empty(n_models, 1, out_features))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias, x, self.weight)
+
+
+class MLP(nn.Module):
+    """Fully connected ReLU network returning logits.
+
+    With ``n_models=None`` it is an ordinary ``(B, D) -> (B, K)`` network. With
+    ``n_models=S`` it is ``S`` independent networks mapping ``(S, B, D) -> (S, B, K)``.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        n_classes: int,
+        hidden: Sequence[int] = (50, 30),
+        n_models: int | None = None,
+        init_std: float | None = 0.1,
+    ) -> None:
+        super().__init__()
+        self.config = {
+            "in_features": in_features,
+            "n_classes": n_classes,
+            "hidden": list(hidden),
+            "n_models": n_models,
+            "init_std": init_std,
+        }
+        sizes = [in_features, *hidden, n_classes]
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(nn.Linear(a, b) if n_models is None else StackedLinear(a, b, n_models))
+            if i < len(sizes) - 2:
+                layers.append(nn.ReLU())
+        self.net = nn.Sequential(*layers)
+        self.reset_parameters()
+
+    @property
+    def n_models(self) -> int | None:
+        return self.config["n_models"]
+
+    def reset_parameters(self) -> None:
+        """The reference's init: every weight *and bias* i.i.d. N(0, init_std²).
+
+        ``init_std=None`` keeps PyTorch's default (Kaiming-uniform) initialization.
+        """
+        std = self.config["init_std"]
+        for layer in self.net:
+            if isinstance(layer, (nn.Linear, StackedLinear)):
+                if std is None:
+                    if isinstance(layer, nn.Linear):
+                        layer.reset_parameters()
+                    else:
+                        bound = 1 / math.sqrt(layer.weight.shape[1])
+                        nn.init.uniform_(layer.weight, -bound, bound)
+                        nn.init.uniform_(layer.bias, -bound, bound)
+                else:
+                    nn.init.normal_(layer.weight, 0.0, std)
+                    nn.init.normal_(layer.bias, 0.0, std)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch_dims = 1 if self.n_models is None else 2
+        return self.net(x.flatten(start_dim=batch_dims))
+
+
+def mlp(
+    in_features: int,
+    n_classes: int,
+    hidden: Sequence[int] = (50, 30),
+    *,
+    n_models: int | None = None,
+    seed: int | None = None,
+    init_std: float | None = 0.1,
+) -> MLP:
+    """Build an MLP (default: the paper's 50-30 ReLU net with N(0, 0.1²) init), seeded."""
+    if seed is None:
+        return MLP(in_features, n_classes, hidden, n_models, init_std)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return MLP(in_features, n_classes, hidden, n_models, init_std)
+
+
+def unstack(model: MLP, index: int) -> MLP:
+    """Copy model ``index`` out of a stacked MLP into an ordinary one."""
+    cfg = dict(model.config, n_models=None)
+    single = MLP(cfg["in_features"], cfg["n_classes"], cfg["hidden"], None, cfg["init_std"])
+    stacked = [m for m in model.net if isinstance(m, StackedLinear)]
+    plain = [m for m in single.net if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for s, p in zip(stacked, plain):
+            p.weight.copy_(s.weight[index].T)
+            p.bias.copy_(s.bias[index, 0])
+    return single
+
+
+def save_model(model: MLP, path: str | Path, **metadata: object) -> None:
+    """Save the state dict and, beside it (``<path>.json``), the config needed to rebuild it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(model.state_dict(), tmp)
+    tmp.replace(path)
+    meta = {"model": model.config, **metadata}
+    Path(str(path) + ".json").write_text(json.dumps(meta, indent=2, default=str))
+
+
+def load_model(path: str | Path) -> MLP:
+    """Rebuild a model saved by :func:`save_model`."""
+    path = Path(path)
+    meta = json.loads(Path(str(path) + ".json").read_text())
+    cfg = meta["model"]
+    model = MLP(cfg["in_features"], cfg["n_classes"], cfg["hidden"], cfg["n_models"], cfg["init_std"])
+    model.load_state_dict(torch.load(path, weights_only=True))
+    return model

@@ -1,0 +1,25 @@
+"""Shared fixtures: CPU-only, double precision where finite differences need it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _few_threads() -> None:
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+@pytest.fixture
+def mirror() -> Path:
+    """The local data mirror (``RRR_DATA_MIRROR`` or ``../shared/data`` beside the repo)."""
+    path = Path(os.environ.get("RRR_DATA_MIRROR", REPO.parent / "shared" / "data"))
+    if not path.is_dir():
+        pytest.skip(f"no data mirror at {path}")
+    return path

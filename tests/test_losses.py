@@ -1,0 +1,82 @@
+"""The RRR objective: closed form for logistic regression, zero masks, reductions."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import rrr
+
+
+@pytest.fixture
+def logreg() -> torch.nn.Linear:
+    torch.manual_seed(0)
+    return torch.nn.Linear(4, 2).double()
+
+
+@pytest.fixture
+def data():
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(7, 4, dtype=torch.float64, generator=g)
+    y = torch.randint(0, 2, (7,), generator=g)
+    mask = torch.rand(7, 4, generator=g) > 0.5
+    return x, y, mask
+
+
+def test_penalty_matches_logistic_regression_closed_form(logreg, data):
+    # For softmax regression with two classes, ∂/∂x Σ_k log p̂_k = (p̂1 − p̂0)(W0 − W1).
+    x, y, mask = data
+    p = torch.softmax(logreg(x), -1)
+    w = logreg.weight
+    grad = (p[:, 1] - p[:, 0])[:, None] * (w[0] - w[1])[None, :]
+    expected = (mask * grad).pow(2).sum()
+    terms = rrr.loss_terms(logreg, x, y, mask, l1=1.0)
+    torch.testing.assert_close(terms.right_reasons, expected)
+    ce = F.cross_entropy(logreg(x), y, reduction="sum")
+    l2 = sum(q.pow(2).sum() for q in logreg.parameters())
+    total = rrr.rrr_loss(logreg, x, y, mask, l1=10.0, l2=1e-2)
+    torch.testing.assert_close(total, ce + 10.0 * expected + 1e-2 * l2)
+
+
+def test_float_mask_weights_annotations(logreg, data):
+    x, y, mask = data
+    weights = mask.double() * 0.5
+    full = rrr.loss_terms(logreg, x, y, mask, l1=1.0).right_reasons
+    half = rrr.loss_terms(logreg, x, y, weights, l1=1.0).right_reasons
+    torch.testing.assert_close(half, 0.25 * full)
+
+
+@pytest.mark.parametrize("mask", [None, "zeros"])
+def test_zero_mask_is_plain_cross_entropy(logreg, data, mask):
+    x, y, _ = data
+    m = torch.zeros_like(x, dtype=torch.bool) if mask == "zeros" else None
+    loss = rrr.rrr_loss(logreg, x, y, m, l1=1e6)
+    torch.testing.assert_close(loss, F.cross_entropy(logreg(x), y, reduction="sum"))
+
+
+def test_mean_reduction_normalizes_by_examples_and_annotations(logreg, data):
+    x, y, mask = data
+    s = rrr.loss_terms(logreg, x, y, mask, l1=1.0, reduction="sum")
+    m = rrr.loss_terms(logreg, x, y, mask, l1=1.0, reduction="mean")
+    torch.testing.assert_close(m.right_answers, s.right_answers / len(x))
+    torch.testing.assert_close(m.right_reasons, s.right_reasons / mask.sum())
+
+
+def test_loss_backpropagates_through_the_penalty(logreg, data):
+    x, y, mask = data
+    rrr.rrr_loss(logreg, x, y, mask, l1=1.0).backward()
+    with_penalty = logreg.weight.grad.clone()
+    logreg.zero_grad()
+    rrr.rrr_loss(logreg, x, y, None).backward()
+    assert not torch.allclose(with_penalty, logreg.weight.grad)
+
+
+def test_stacked_terms_are_per_model(data):
+    x, y, mask = data
+    stack = rrr.mlp(4, 2, hidden=(5,), n_models=3, seed=0).double()
+    terms = rrr.loss_terms(stack, x.expand(3, *x.shape), y.expand(3, 7), mask, l1=torch.tensor([0.0, 1.0, 2.0]))
+    assert terms.right_answers.shape == (3,) and terms.right_reasons.shape == (3,)
+    for s in range(3):
+        single = rrr.loss_terms(rrr.unstack(stack, s).double(), x, y, mask, l1=1.0)
+        torch.testing.assert_close(terms.right_reasons[s], single.right_reasons)
