@@ -9,7 +9,7 @@ from rrr.balance import balance_l1
 from rrr.explanations import GRADIENT_KINDS, input_gradients, largest_gradient_mask
 from rrr.fae import FAERound, explanation_mask, find_another_explanation
 from rrr.losses import RRRTerms, l2_params, loss_terms, rrr_loss
-from rrr.models import MLP, load_model, mlp, save_model, unstack
+from rrr.models import MLP, load_model, mlp, mlp_stack, save_model, stack, unstack
 from rrr.training import History, TrainingDivergedError, accuracy, fit, predict_proba
 
 __all__ = [
@@ -30,9 +30,11 @@ __all__ = [
     "load_model",
     "loss_terms",
     "mlp",
+    "mlp_stack",
     "predict_proba",
     "rrr_loss",
     "save_model",
+    "stack",
     "unstack",
 ]
 __version__ = "0.1.0"

@@ -107,6 +107,31 @@ def mlp(
         return MLP(in_features, n_classes, hidden, n_models, init_std)
 
 
+def stack(models: Sequence[MLP]) -> MLP:
+    """One stacked MLP whose model ``s`` is a copy of ``models[s]`` (all of one architecture)."""
+    cfg = dict(models[0].config, n_models=len(models))
+    stacked = MLP(cfg["in_features"], cfg["n_classes"], cfg["hidden"], len(models), cfg["init_std"])
+    targets = [m for m in stacked.net if isinstance(m, StackedLinear)]
+    for s, single in enumerate(models):
+        sources = [m for m in single.net if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            for t, src in zip(targets, sources):
+                t.weight[s].copy_(src.weight.T)
+                t.bias[s, 0].copy_(src.bias)
+    return stacked
+
+
+def mlp_stack(
+    in_features: int,
+    n_classes: int,
+    seeds: Sequence[int],
+    hidden: Sequence[int] = (50, 30),
+    init_std: float | None = 0.1,
+) -> MLP:
+    """A stack of independently seeded MLPs: model ``s`` starts exactly as ``mlp(..., seed=seeds[s])``."""
+    return stack([mlp(in_features, n_classes, hidden, seed=s, init_std=init_std) for s in seeds])
+
+
 def unstack(model: MLP, index: int) -> MLP:
     """Copy model ``index`` out of a stacked MLP into an ordinary one."""
     cfg = dict(model.config, n_models=None)

@@ -16,7 +16,7 @@ def _few_threads() -> None:
     torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def mirror() -> Path:
     """The local data mirror (``RRR_DATA_MIRROR`` or ``../shared/data`` beside the repo)."""
     path = Path(os.environ.get("RRR_DATA_MIRROR", REPO.parent / "shared" / "data"))

@@ -97,3 +97,9 @@ def test_save_and_load_roundtrip(tmp_path):
     loaded = rrr.load_model(tmp_path / "m.pt")
     x = torch.randn(5, 6)
     torch.testing.assert_close(rrr.predict_proba(model, x), rrr.predict_proba(loaded, x))
+
+
+def test_mlp_stack_starts_each_model_from_its_own_seed():
+    stacked = rrr.mlp_stack(6, 2, seeds=[4, 7], hidden=(5,))
+    for s, seed in enumerate([4, 7]):
+        torch.testing.assert_close(_params(rrr.unstack(stacked, s)), _params(rrr.mlp(6, 2, hidden=(5,), seed=seed)))

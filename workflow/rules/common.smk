@@ -1,0 +1,48 @@
+import os
+from pathlib import Path
+
+import yaml
+
+PROFILE = config["profile"]
+RESULTS = f"results/{PROFILE}"
+RAW = "results/raw"
+# Plots and bookkeeping are cheap: never send them to a cluster node.
+localrules:
+    claims,
+    paper,
+    thesis,
+
+
+def data_mirror():
+    """The mirror folder: RRR_DATA_MIRROR wins over the config's data_mirror."""
+    return os.environ.get("RRR_DATA_MIRROR") or config.get("data_mirror") or ""
+
+
+def figure(paper, number, slug):
+    """Paths of one figure, PNG and vector PDF, by the project's naming scheme."""
+    stem = f"{RESULTS}/figures/{paper}-fig{number:02d}-{slug}"
+    return [f"{stem}.png", f"{stem}.pdf"]
+
+
+def table(paper, number, slug):
+    return f"{RESULTS}/tables/{paper}-table{number}-{slug}.csv"
+
+
+CLAIMS_FILE = "config/claims.yaml"
+CLAIMS = yaml.safe_load(Path(CLAIMS_FILE).read_text())
+
+
+def paper_value(claim_id):
+    """The number a paper states for one claim (config/claims.yaml)."""
+    return CLAIMS[claim_id]["paper_value"]
+
+
+def claim_metric_files():
+    """The metrics files (results/{profile}/metrics/<experiment>/<condition>.json) the claims read."""
+    names = {c[k].split(":")[0] for c in CLAIMS.values() for k in ("metric", "minus") if c.get(k)}
+    return sorted(f"{RESULTS}/metrics/{name}.json" for name in names)
+
+
+# Targets collected by the paper/thesis rules; each rules/*.smk file appends its own.
+PAPER_TARGETS = []
+THESIS_TARGETS = []

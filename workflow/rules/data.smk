@@ -1,0 +1,28 @@
+rule acquire_dataset:
+    """Copy a raw dataset from the mirror (or download it) and verify every checksum."""
+    output:
+        directory(f"{RAW}/{{dataset}}"),
+    params:
+        mirror=data_mirror(),
+    resources:
+        runtime=30,
+    script:
+        "../scripts/acquire.py"
+
+
+localrules:
+    acquire_dataset,
+
+
+rule decoy_mnist_data:
+    """Decoy MNIST (Sec. 3.2): a 4×4 swatch in a random corner, shade 255−25·y in train, random in test."""
+    input:
+        f"{RAW}/mnist",
+    output:
+        f"{RESULTS}/data/decoy-mnist.npz",
+    params:
+        seed=config["decoy_mnist"]["data_seed"],
+        n_train=config["decoy_mnist"]["n_train"],
+        n_test=config["decoy_mnist"]["n_test"],
+    script:
+        "../scripts/decoy_mnist_data.py"

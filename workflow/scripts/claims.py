@@ -1,0 +1,14 @@
+"""Write results/{profile}/claims.csv from config/claims.yaml and the computed metrics."""
+
+from pathlib import Path
+
+import yaml
+
+from rrr.claims import claims_table
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+claims = yaml.safe_load(Path(sm.input.claims).read_text())
+table = claims_table(claims, Path(sm.params.metrics_root))
+tmp = Path(sm.output[0]).with_suffix(".tmp")
+table.to_csv(tmp, index=False)
+tmp.replace(sm.output[0])

@@ -1,0 +1,27 @@
+"""Cache input-gradient explanations (∇ max p̂, the paper's f_X) of a Decoy-MNIST model stack."""
+
+from pathlib import Path
+
+import numpy as np
+
+from rrr import input_gradients, load_model, predict_proba
+from rrr.experiments import set_threads
+from rrr.training import as_tensor
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+set_threads(sm.threads)
+d = np.load(sm.input.data)
+images = d["Xtr"] if sm.wildcards.condition == "baseline" else d["Xt"]
+x = as_tensor(images[: sm.params.n_rows])
+model = load_model(sm.input.model)
+x_stacked = x.expand(model.n_models, *x.shape)
+grads = input_gradients(model, x_stacked, "max_prob")
+tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
+np.savez_compressed(
+    tmp,
+    images=images[: sm.params.n_rows],
+    labels=d["yt"][: sm.params.n_rows],
+    gradients=grads.numpy(),
+    probabilities=predict_proba(model, x).numpy(),
+)
+tmp.replace(sm.output[0])

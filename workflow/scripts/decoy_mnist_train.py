@@ -1,0 +1,28 @@
+"""Train the Decoy-MNIST MLPs of one condition, one per seed (stacked), and record their accuracies.
+
+Conditions (paper Fig. 9): ``plain`` — A = 0 on decoy images; ``annotated`` — full A (the
+swatch) with λ1; ``baseline`` — the same MLP on plain MNIST.
+"""
+
+import numpy as np
+
+from rrr.experiments import set_threads, train_replicates, write_json
+from rrr.models import save_model
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+set_threads(sm.threads)
+condition = sm.wildcards.condition
+d = np.load(sm.input.data)
+if condition == "baseline":
+    x, mask, evaluate = d["Xr"], None, {"test": (d["Xtr"], d["yt"])}
+else:
+    x, evaluate = d["X"], {"test": (d["Xt"], d["yt"]), "test_raw": (d["Xtr"], d["yt"])}
+    mask = d["E"] if condition == "annotated" else None
+l1 = sm.params.l1 if condition == "annotated" else 0.0
+model, history, metrics = train_replicates(
+    x, d["y"], mask, seeds=sm.params.seeds, l1=l1, train=sm.params.train, evaluate=evaluate
+)
+metrics["condition"] = condition
+save_model(model, sm.output.model, seeds=sm.params.seeds, l1=l1, train=dict(sm.params.train))
+history.to_frame().to_csv(sm.output.history, index=False)
+write_json(metrics, sm.output.metrics)
