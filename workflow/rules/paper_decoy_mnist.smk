@@ -1,3 +1,4 @@
+validate(config["decoy_mnist"], "../schemas/decoy_mnist.schema.yaml")
 DM = config["decoy_mnist"]
 DM_CONDITIONS = ["plain", "annotated", "baseline"]
 

@@ -1,4 +1,7 @@
-"""Figure helpers: one style for every figure, explanation overlays, PNG + vector PDF output."""
+"""Figure helpers: one style for every figure, explanation overlays, PNG + vector PDF output.
+
+Figure-specific drawing lives in one submodule per dataset (``rrr.plots.<dataset>``).
+"""
 
 from __future__ import annotations
 
