@@ -45,11 +45,16 @@ def evaluate_claim(claim_id: str, claim: Mapping, metrics_root: Path) -> dict:
     if claim.get("minus"):
         values = values - read_metric(metrics_root, claim["minus"])
     paper = float(claim["paper_value"])
+    reruns = np.asarray(claim.get("author_reruns", ()), dtype=float)
+    if claim.get("scale") == "log10":
+        values, paper, reruns = np.log10(values), float(np.log10(paper)), np.log10(reruns)
+    elif claim.get("scale") is not None:
+        raise ValueError(f"claim {claim_id}: unknown scale {claim['scale']!r} (only log10)")
     mean = float(values.mean())
-    tol = tolerance(values, paper, claim.get("author_reruns", ()))
+    tol = tolerance(values, paper, reruns)
     compare = claim.get("compare", "approx")
     if compare == "approx":
-        holds = abs(mean - paper) <= tol
+        holds = abs(mean - paper) <= tol + 1e-12  # float round-off only
     elif compare == "at_least":
         holds = mean >= paper
     elif compare == "at_most":
@@ -59,7 +64,7 @@ def evaluate_claim(claim_id: str, claim: Mapping, metrics_root: Path) -> dict:
     return {
         "claim": claim["claim"],
         "source": claim["source"],
-        "paper_value": paper,
+        "paper_value": round(paper, 6),
         "reproduced_value": round(mean, 6),
         "tolerance": round(tol, 6),
         "holds": bool(holds),
