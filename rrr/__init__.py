@@ -6,6 +6,7 @@ Public API: input gradients and masks (:mod:`rrr.explanations`), the RRR objecti
 """
 
 from rrr.balance import balance_l1
+from rrr.diverse import train_diverse_models
 from rrr.explanations import GRADIENT_KINDS, input_gradients, largest_gradient_mask
 from rrr.fae import FAERound, explanation_mask, find_another_explanation
 from rrr.losses import RRRTerms, l2_params, loss_terms, rrr_loss
@@ -35,6 +36,7 @@ __all__ = [
     "rrr_loss",
     "save_model",
     "stack",
+    "train_diverse_models",
     "unstack",
 ]
 __version__ = "0.1.0"

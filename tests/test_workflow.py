@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +24,14 @@ def _snakemake(cwd: Path, *args: str, mirror: Path | None) -> subprocess.Complet
         env["RRR_DATA_MIRROR"] = str(mirror)
     cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", "config/smoke.yaml"]
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1500)
+
+
+def _report_index(html: str) -> tuple[dict, dict]:
+    """A Snakemake HTML report's entries (path -> name, caption, ...) and each path's (category, subcategory)."""
+    entries = json.loads(re.search(r"^\s*var results = (\{.*\});\s*$", html, re.M).group(1))
+    categories = json.loads(re.search(r"^\s*var categories = (\{.*\});\s*$", html, re.M).group(1))
+    groups = {path: (cat, sub) for cat, subs in categories.items() for sub, paths in subs.items() for path in paths}
+    return entries, groups
 
 
 @pytest.fixture
@@ -47,6 +57,19 @@ def test_smoke_workflow_runs_end_to_end(project: Path, mirror: Path):
     # A second run finds everything up to date: models and gradients are cached.
     again = _snakemake(project, "-n", mirror=mirror)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+    # One HTML report (README, "The report"): every figure and table, captioned and grouped by paper/thesis and
+    # number, and the claims as a table with a pass/fail verdict per row.
+    report = _snakemake(project, "--report", "results/smoke/report.html", mirror=mirror)
+    assert report.returncode == 0, report.stderr[-4000:]
+    entries, groups = _report_index((results / "report.html").read_text())
+    made = [*(results / "figures").glob("*.png"), *(results / "tables").glob("*.csv")]
+    for path in (str(p.relative_to(project)) for p in made):
+        assert path in entries and entries[path]["caption"], f"{path} is not in the report, or has no caption"
+        category, subcategory = groups[path]
+        assert category in ("Paper", "Thesis") and re.match(r"(Figure|Table) \d+", subcategory), (path, groups[path])
+    assert {"results/smoke/claims.csv", "results/smoke/claims.html"} <= set(entries)
+    verdicts = re.findall(r">(pass|fail)</td>", (results / "claims.html").read_text())
+    assert len(verdicts) == len(claims) and verdicts == ["pass" if h else "fail" for h in claims["holds"]]
 
 
 def test_malformed_config_is_rejected_by_the_schema(project: Path):

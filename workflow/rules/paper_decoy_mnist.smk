@@ -65,3 +65,190 @@ rule paper_fig09:
 
 
 PAPER_TARGETS += rules.paper_fig09.output
+
+
+# --- Figure 6 and Table 1: a decoy-fooled prediction, gradients vs LIME -----------------------
+DM_FAE, DM_CV, DM_LIME = DM["fae"], DM["crossval"], DM["lime"]
+if not set(DM_FAE["seeds"]) <= set(DM["seeds"]):
+    raise ValueError(
+        f"decoy_mnist.fae.seeds {DM_FAE['seeds']} must be among decoy_mnist.seeds {DM['seeds']}: "
+        "θ0 of each chain is Figure 9's A = 0 model of that seed."
+    )
+DM_THETA0 = rules.decoy_mnist_train.output.model.replace("{condition}", "plain")
+DM_THETA0_METRICS = rules.decoy_mnist_train.output.metrics.replace("{condition}", "plain")
+DM_BASELINE_METRICS = rules.decoy_mnist_train.output.metrics.replace("{condition}", "baseline")
+
+
+rule decoy_mnist_fooled:
+    """Pick the first test image the A = 0 model misreads as its decoy's digit; explain it by ∇p̂ and LIME."""
+    input:
+        data=rules.decoy_mnist_data.output[0],
+        model=DM_THETA0,
+    output:
+        explanations=f"{RESULTS}/gradients/decoy-mnist-lime/fooled-example.npz",
+        metrics=f"{RESULTS}/metrics/decoy-mnist-fooled/plain.json",
+    params:
+        lime=DM_LIME,
+        seeds=DM["seeds"],
+    threads: config["threads"]
+    script:
+        "../scripts/decoy_mnist_fooled.py"
+
+
+rule paper_fig06:
+    """Figure 6: Decoy MNIST — a swatch-fooled prediction explained by input gradients and by LIME."""
+    input:
+        rules.decoy_mnist_fooled.output.explanations,
+    output:
+        report(
+            figure("paper", 6, "decoy-mnist-lime")[0],
+            caption="../report/paper-fig06.rst",
+            category="Paper",
+            subcategory="Figure 6",
+        ),
+        figure("paper", 6, "decoy-mnist-lime")[1],
+    script:
+        "../scripts/paper_fig06.py"
+
+
+rule timing_decoy_mnist:
+    """Table 1, Decoy MNIST: CPU seconds per explanation, LIME image vs batched input gradients."""
+    input:
+        data=rules.decoy_mnist_data.output[0],
+        model=DM_THETA0,
+    output:
+        f"{RESULTS}/metrics/timing/decoy-mnist.json",
+    params:
+        lime=DM_LIME,
+        n_lime=DM["n_timed_lime"],
+    threads: config["threads"]
+    script:
+        "../scripts/decoy_mnist_timing.py"
+
+
+# --- Figure 10 (bottom): find-another-explanation for three λ1 -------------------------------
+DM_FAE_PARAMS = {
+    "l1": DM_FAE["l1"],
+    "seeds": DM_FAE["seeds"],
+    "theta0_index": [DM["seeds"].index(s) for s in DM_FAE["seeds"]],
+}
+DM_FAE_ROUNDS = list(range(1, DM_FAE["iterations"] + 1))
+
+
+rule decoy_mnist_fae:
+    """FAE round r: fresh models with A = ∪ of the earlier rounds' M_0.67 masks, every (λ1, seed) stacked."""
+    input:
+        data=rules.decoy_mnist_data.output[0],
+        theta0=DM_THETA0,
+        previous=lambda w: [f"{RESULTS}/models/decoy-mnist-fae/round{j}.pt" for j in range(1, int(w.round))],
+    output:
+        model=f"{RESULTS}/models/decoy-mnist-fae/round{{round}}.pt",
+        history=f"{RESULTS}/models/decoy-mnist-fae/round{{round}}-history.csv",
+        metrics=f"{RESULTS}/metrics/decoy-mnist-fae/round{{round}}.json",
+    wildcard_constraints:
+        round=r"[1-9]\d*",
+    params:
+        **DM_FAE_PARAMS,
+        cutoff=DM_FAE["cutoff"],
+        train=DM["train"],
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=120,
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-fae-round{{round}}.tsv"
+    script:
+        "../scripts/decoy_mnist_fae.py"
+
+
+rule decoy_mnist_fae_gradients:
+    """Cache ∇ max p̂ of θ0…θR of every FAE chain on the explained test images."""
+    input:
+        data=rules.decoy_mnist_data.output[0],
+        theta0=DM_THETA0,
+        rounds=expand(rules.decoy_mnist_fae.output.model, round=DM_FAE_ROUNDS),
+    output:
+        f"{RESULTS}/gradients/decoy-mnist-fae/explanations.npz",
+    params:
+        **DM_FAE_PARAMS,
+        rows=DM_FAE["explained_test_rows"],
+    threads: config["threads"]
+    script:
+        "../scripts/decoy_mnist_fae_gradients.py"
+
+
+rule paper_fig10_decoy_mnist:
+    """Figure 10 (bottom): Decoy-MNIST find-another-explanation, explanations and accuracy per round."""
+    input:
+        gradients=rules.decoy_mnist_fae_gradients.output[0],
+        theta0=DM_THETA0_METRICS,
+        rounds=expand(rules.decoy_mnist_fae.output.metrics, round=DM_FAE_ROUNDS),
+        baseline=DM_BASELINE_METRICS,
+    output:
+        report(
+            figure("paper", 10, "fae-decoy-mnist")[0],
+            caption="../report/paper-fig10-decoy-mnist.rst",
+            category="Paper",
+            subcategory="Figure 10",
+        ),
+        figure("paper", 10, "fae-decoy-mnist")[1],
+    params:
+        **DM_FAE_PARAMS,
+    script:
+        "../scripts/paper_fig10_decoy_mnist.py"
+
+
+# --- Figure 11 (Appendix A): cross-validating λ1 ----------------------------------------------
+# The reference's test accuracy per λ1 = 10^p (spec §4.2, data/decoy_mnist_crossval_props.txt).
+DM_CV_REFERENCE_TEST = {
+    -4: 0.5554, -3: 0.6063, -2: 0.6322, -1: 0.6634, 0: 0.842, 1: 0.9389, 2: 0.9597,
+    3: 0.9603, 4: 0.9506, 5: 0.8896, 6: 0.5195, 7: 0.103, 8: 0.0982,
+}
+
+
+rule decoy_mnist_crossval:
+    """Train every (λ1, seed) of the λ1 sweep as one stack on 56000 images; validate on 4000, test on Xt."""
+    input:
+        data=rules.decoy_mnist_data.output[0],
+    output:
+        model=f"{RESULTS}/models/decoy-mnist-crossval/sweep.pt",
+        history=f"{RESULTS}/models/decoy-mnist-crossval/sweep-history.csv",
+        metrics=f"{RESULTS}/metrics/decoy-mnist-crossval/sweep.json",
+    params:
+        seeds=DM_CV["seeds"],
+        l1_exponents=DM_CV["l1_exponents"],
+        n_validation=DM_CV["n_validation"],
+        train=DM["train"],
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=240,
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-crossval.tsv"
+    script:
+        "../scripts/decoy_mnist_crossval.py"
+
+
+rule paper_fig11:
+    """Figure 11: test accuracy vs λ1 with the loss-balance region (initial RA ≈ λ1·RR) shaded."""
+    input:
+        rules.decoy_mnist_crossval.output.metrics,
+    output:
+        report(
+            figure("paper", 11, "decoy-mnist-crossval")[0],
+            caption="../report/paper-fig11.rst",
+            category="Paper",
+            subcategory="Figure 11",
+        ),
+        figure("paper", 11, "decoy-mnist-crossval")[1],
+    params:
+        max_plotted_exponent=DM_CV["max_plotted_exponent"],
+        balance_band=DM_CV["balance_band"],
+        reference_exponents=list(DM_CV_REFERENCE_TEST),
+        reference_test=list(DM_CV_REFERENCE_TEST.values()),
+    script:
+        "../scripts/paper_fig11.py"
+
+
+PAPER_TARGETS += rules.paper_fig06.output
+PAPER_TARGETS += rules.paper_fig11.output

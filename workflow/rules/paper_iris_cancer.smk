@@ -1,1 +1,185 @@
-# Placeholder: filled in by the issue that adds these figures.
+validate(config["iris_cancer"], "../schemas/iris_cancer.schema.yaml")
+IC = config["iris_cancer"]
+IC_CONDITIONS = ["plain", "annotated"]
+IC_SPLIT_SETS = {
+    "splits": (IC["n_splits"], IC["split_seed"]),
+    "fae": (IC["fae"]["n_trials"], IC["fae"]["split_seed"]),
+}
+# Models of 3342 parameters: one thread each (torch's intra-op threads only add contention
+# here); with --cores 2 Snakemake runs two of these jobs side by side instead.
+IC_THREADS = 1
+IC_FAE_MODELS = [f"{RESULTS}/models/iris-cancer/fae/round{i}.pt" for i in range(IC["fae"]["rounds"])]
+# Mean Iris share of M_0.67[f_X] per FAE iteration that the reference notebook printed (spec §4.1, IC-FAE).
+IC_REFERENCE_FAE_IRIS_USAGE = [0.3044, 0.1735, 0.1010, 0.0030, 0.0324, 0.0289, 0.0436]
+# Iris share of M_0.67[f_X] on X of the reference's LIME-section model (spec §3, printed 0.2026).
+IC_REFERENCE_LIME_MODEL_IRIS_USAGE = 0.2026
+
+
+rule iris_cancer_data:
+    """Random 2/3-1/3 Iris-Cancer splits, stacked (one per model); 'fae' are the FAE trials' own splits."""
+    output:
+        f"{RESULTS}/data/iris-cancer-{{split_set}}.npz",
+    wildcard_constraints:
+        split_set="|".join(IC_SPLIT_SETS),
+    params:
+        n_splits=lambda w: IC_SPLIT_SETS[w.split_set][0],
+        seed=lambda w: IC_SPLIT_SETS[w.split_set][1],
+    script:
+        "../scripts/iris_cancer_data.py"
+
+
+rule iris_cancer_train:
+    """Train one MLP per split for one condition (A = 0 or Iris annotated), all splits at once."""
+    input:
+        data=f"{RESULTS}/data/iris-cancer-splits.npz",
+    output:
+        model=f"{RESULTS}/models/iris-cancer/{{condition}}.pt",
+        history=f"{RESULTS}/models/iris-cancer/{{condition}}-history.csv",
+        metrics=f"{RESULTS}/metrics/iris-cancer/{{condition}}.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/iris-cancer-train-{{condition}}.tsv"
+    wildcard_constraints:
+        condition="|".join(IC_CONDITIONS),
+    threads: IC_THREADS
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        init_seed=IC["init_seed"],
+        l1=IC["l1"],
+        train=IC["train"],
+        cutoff=IC["cutoff"],
+        top_k=IC["top_k"],
+    script:
+        "../scripts/iris_cancer_train.py"
+
+
+rule iris_cancer_explain:
+    """Figure 7's explanations: ∂p̂_0/∂x, ∂p̂_1/∂x and continuous-LIME weights of one split's A = 0 model."""
+    input:
+        data=f"{RESULTS}/data/iris-cancer-splits.npz",
+        model=f"{RESULTS}/models/iris-cancer/plain.pt",
+    output:
+        f"{RESULTS}/gradients/iris-cancer/lime-comparison.npz",
+    threads: IC_THREADS
+    params:
+        split=IC["explained_split"],
+        rows=IC["explained_rows"],
+        lime=IC["lime"],
+        cutoff=IC["cutoff"],
+    script:
+        "../scripts/iris_cancer_explain.py"
+
+
+rule timing_iris_cancer:
+    """Table 1, Iris-Cancer: CPU seconds per explanation, LIME tabular (continuous) vs input gradients."""
+    input:
+        data=f"{RESULTS}/data/iris-cancer-splits.npz",
+        model=f"{RESULTS}/models/iris-cancer/plain.pt",
+    output:
+        f"{RESULTS}/metrics/timing/iris-cancer.json",
+    threads: IC_THREADS
+    params:
+        split=IC["explained_split"],
+        lime=IC["lime"],
+    script:
+        "../scripts/iris_cancer_timing.py"
+
+
+rule iris_cancer_fae:
+    """Find-another-explanation: θ0..θ_{R-1} for every trial (own split), one stacked model per round."""
+    input:
+        data=f"{RESULTS}/data/iris-cancer-fae.npz",
+    output:
+        models=IC_FAE_MODELS,
+        metrics=f"{RESULTS}/metrics/iris-cancer/fae.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/iris-cancer-fae.tsv"
+    threads: IC_THREADS
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        fae=IC["fae"],
+        train=IC["train"],
+        cutoff=IC["cutoff"],
+    script:
+        "../scripts/iris_cancer_fae.py"
+
+
+rule iris_cancer_fae_gradients:
+    """Cache f_X = ∇ max p̂ of every FAE round on every trial's training rows."""
+    input:
+        data=f"{RESULTS}/data/iris-cancer-fae.npz",
+        models=IC_FAE_MODELS,
+    output:
+        f"{RESULTS}/gradients/iris-cancer/fae.npz",
+    threads: IC_THREADS
+    script:
+        "../scripts/iris_cancer_fae_gradients.py"
+
+
+rule paper_fig07:
+    """Figure 7: Iris-Cancer input gradients vs. LIME weights, Iris features shaded."""
+    input:
+        rules.iris_cancer_explain.output[0],
+    output:
+        report(
+            figure("paper", 7, "iris-cancer-gradients-vs-lime")[0],
+            caption="../report/paper-fig07.rst",
+            category="Paper",
+            subcategory="Figure 7",
+        ),
+        figure("paper", 7, "iris-cancer-gradients-vs-lime")[1],
+    params:
+        reference_usage=IC_REFERENCE_LIME_MODEL_IRIS_USAGE,
+    script:
+        "../scripts/paper_fig07.py"
+
+
+rule paper_fig08:
+    """Figure 8: Iris-Cancer over random splits, A = 0 vs full A (Iris annotated)."""
+    input:
+        data=f"{RESULTS}/data/iris-cancer-splits.npz",
+        metrics=expand(rules.iris_cancer_train.output.metrics, condition=IC_CONDITIONS),
+    output:
+        report(
+            figure("paper", 8, "iris-cancer-confound")[0],
+            caption="../report/paper-fig08.rst",
+            category="Paper",
+            subcategory="Figure 8",
+        ),
+        figure("paper", 8, "iris-cancer-confound")[1],
+    params:
+        conditions=IC_CONDITIONS,
+        paper={
+            "test_accuracy": {"plain": paper_value("iris_cancer_plain_test")},
+            "test_iris_out_accuracy": {"plain": paper_value("iris_cancer_plain_test_iris_out")},
+        },
+    script:
+        "../scripts/paper_fig08.py"
+
+
+rule paper_fig10_iris_cancer:
+    """Figure 10 (top): find-another-explanation on Iris-Cancer (the lead's paper_fig10 collects it)."""
+    input:
+        gradients=rules.iris_cancer_fae_gradients.output[0],
+        metrics=rules.iris_cancer_fae.output.metrics,
+    output:
+        report(
+            figure("paper", 10, "fae-iris-cancer")[0],
+            caption="../report/paper-fig10-iris-cancer.rst",
+            category="Paper",
+            subcategory="Figure 10",
+        ),
+        figure("paper", 10, "fae-iris-cancer")[1],
+    params:
+        trial=IC["fae"]["shown_trial"],
+        rows=IC["fae"]["explained_rows"],
+        paper_usage=IC_REFERENCE_FAE_IRIS_USAGE[: IC["fae"]["rounds"]],
+    script:
+        "../scripts/paper_fig10_iris_cancer.py"
+
+
+PAPER_TARGETS += rules.paper_fig07.output
+PAPER_TARGETS += rules.paper_fig08.output

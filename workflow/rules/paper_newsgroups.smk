@@ -1,1 +1,194 @@
-# Placeholder: filled in by the issue that adds these figures.
+validate(config["newsgroups"], "../schemas/newsgroups.schema.yaml")
+NG = config["newsgroups"]
+NG_CONDITIONS = ["plain", "fae"]
+NG_TOWARD = "soc.religion.christian"  # gradients and LIME weights > 0 raise this class's p̂
+NG_EXPLAINED = sorted({NG["fig05_document"], *NG["fig13_documents"]})
+NG_FAE_EARLY_ROUNDS = 3  # the claim "accuracy stays high" is about θ1 … θ3
+NG_GRADIENTS = f"{RESULTS}/gradients/newsgroups/{{condition}}.npz"
+
+
+def ng_html(number, slug):
+    """The HTML rendering beside a figure's PNG and PDF."""
+    return f"{RESULTS}/figures/paper-fig{number:02d}-{slug}.html"
+
+
+rule newsgroups_data:
+    """20 Newsgroups atheism vs Christianity: case-sensitive TF-IDF (5000 words) fit on train (spec §1.4)."""
+    input:
+        f"{RAW}/newsgroups20",
+    output:
+        npz=f"{RESULTS}/data/newsgroups.npz",
+        text=f"{RESULTS}/data/newsgroups-text.json",
+    params:
+        n_train=NG["n_train"],
+        n_test=NG["n_test"],
+        max_features=NG["max_features"],
+    script:
+        "../scripts/newsgroups_data.py"
+
+
+rule newsgroups_train:
+    """Train the 20 Newsgroups MLP with A = 0, every seed at once (stacked)."""
+    input:
+        data=rules.newsgroups_data.output.npz,
+        text=rules.newsgroups_data.output.text,
+    output:
+        model=f"{RESULTS}/models/newsgroups/plain.pt",
+        history=f"{RESULTS}/models/newsgroups/plain-history.csv",
+        metrics=f"{RESULTS}/metrics/newsgroups/plain.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/newsgroups-train-plain.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        seeds=NG["seeds"],
+        train=NG["train"],
+    script:
+        "../scripts/newsgroups_train.py"
+
+
+rule newsgroups_fae:
+    """Find-another-explanation: 8 rounds, λ1 = 250, cumulative masks, every seed at once."""
+    input:
+        data=rules.newsgroups_data.output.npz,
+    output:
+        model=f"{RESULTS}/models/newsgroups/fae.pt",
+        history=f"{RESULTS}/models/newsgroups/fae-history.csv",
+        metrics=f"{RESULTS}/metrics/newsgroups/fae.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/newsgroups-fae.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=120,
+    params:
+        seeds=NG["fae"]["seeds"],
+        rounds=NG["fae"]["rounds"],
+        l1=NG["fae"]["l1"],
+        cutoff=NG["fae"]["cutoff"],
+        early_rounds=NG_FAE_EARLY_ROUNDS,
+        train=NG["train"],
+    script:
+        "../scripts/newsgroups_fae.py"
+
+
+rule newsgroups_gradients:
+    """Cache ∇p̂(christian) of every model of a condition on the test documents its figures explain."""
+    input:
+        data=rules.newsgroups_data.output.npz,
+        text=rules.newsgroups_data.output.text,
+        model=f"{RESULTS}/models/newsgroups/{{condition}}.pt",
+    output:
+        NG_GRADIENTS,
+    wildcard_constraints:
+        condition="|".join(NG_CONDITIONS),
+    threads: config["threads"]
+    params:
+        rows=lambda w: NG_EXPLAINED if w.condition == "plain" else [NG["fae"]["document"]],
+        toward=NG_TOWARD,
+    script:
+        "../scripts/newsgroups_gradients.py"
+
+
+rule newsgroups_lime:
+    """LIME text explanations of the explained documents for every seed, and their sign agreement with gradients."""
+    input:
+        text=rules.newsgroups_data.output.text,
+        model=rules.newsgroups_train.output.model,
+        gradients=NG_GRADIENTS.format(condition="plain"),
+    output:
+        explanations=f"{RESULTS}/gradients/newsgroups/lime.json",
+        metrics=f"{RESULTS}/metrics/newsgroups/lime.json",
+    threads: config["threads"]
+    params:
+        seeds=NG["seeds"],
+        lime=NG["lime"],
+    script:
+        "../scripts/newsgroups_lime.py"
+
+
+rule timing_newsgroups:
+    """Table 1, 20 Newsgroups: CPU seconds per explanation, LIME text vs input gradients."""
+    input:
+        data=rules.newsgroups_data.output.npz,
+        text=rules.newsgroups_data.output.text,
+        model=rules.newsgroups_train.output.model,
+    output:
+        f"{RESULTS}/metrics/timing/newsgroups.json",
+    threads: config["threads"]
+    params:
+        lime=NG["lime"],
+        n_lime=NG["timing"]["n_lime"],
+        n_gradient=NG["timing"]["n_gradient"],
+    script:
+        "../scripts/newsgroups_timing.py"
+
+
+rule paper_fig05:
+    """Figure 5: words identified by LIME vs input gradients on one 20 Newsgroups test document."""
+    input:
+        text=rules.newsgroups_data.output.text,
+        gradients=NG_GRADIENTS.format(condition="plain"),
+        lime=rules.newsgroups_lime.output.explanations,
+    output:
+        png=report(
+            figure("paper", 5, "newsgroups-explanation")[0],
+            caption="../report/paper-fig05.rst",
+            category="Paper",
+            subcategory="Figure 5",
+        ),
+        pdf=figure("paper", 5, "newsgroups-explanation")[1],
+        html=ng_html(5, "newsgroups-explanation"),
+    params:
+        document=NG["fig05_document"],
+    script:
+        "../scripts/paper_fig05.py"
+
+
+rule paper_fig13:
+    """Figure 13 (Appendix C): longer 20 Newsgroups examples, input gradients vs LIME."""
+    input:
+        text=rules.newsgroups_data.output.text,
+        gradients=NG_GRADIENTS.format(condition="plain"),
+        lime=rules.newsgroups_lime.output.explanations,
+    output:
+        png=report(
+            figure("paper", 13, "newsgroups-long-examples")[0],
+            caption="../report/paper-fig13.rst",
+            category="Paper",
+            subcategory="Figure 13",
+        ),
+        pdf=figure("paper", 13, "newsgroups-long-examples")[1],
+        html=ng_html(13, "newsgroups-long-examples"),
+    params:
+        documents=NG["fig13_documents"],
+    script:
+        "../scripts/paper_fig13.py"
+
+
+rule paper_fig10_newsgroups:
+    """Figure 10 (middle): find-another-explanation on 20 Newsgroups — words per round, accuracies."""
+    input:
+        text=rules.newsgroups_data.output.text,
+        metrics=rules.newsgroups_fae.output.metrics,
+        gradients=NG_GRADIENTS.format(condition="fae"),
+    output:
+        report(
+            figure("paper", 10, "fae-newsgroups")[0],
+            caption="../report/paper-fig10-newsgroups.rst",
+            category="Paper",
+            subcategory="Figure 10",
+        ),
+        figure("paper", 10, "fae-newsgroups")[1],
+    params:
+        shown_rounds=NG["fae"]["shown_rounds"],
+        max_words=NG["fae"]["max_words"],
+        paper_test=paper_value("newsgroups_plain_test"),
+    script:
+        "../scripts/paper_fig10_newsgroups.py"
+
+
+PAPER_TARGETS += rules.paper_fig05.output
+PAPER_TARGETS += rules.paper_fig13.output

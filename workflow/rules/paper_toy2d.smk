@@ -1,1 +1,77 @@
-# Placeholder: filled in by the issue that adds these figures.
+validate(config["toy2d"], "../schemas/toy2d.schema.yaml")
+T2D = config["toy2d"]
+T2D_DATASETS = ["two-class", "three-class"]
+
+
+rule toy2d_data:
+    """The 2D two-class (x⁴ + y⁴ threshold) and three-class (curved regions) datasets of spec §1.5."""
+    output:
+        f"{RESULTS}/data/toy2d-{{dataset}}.npz",
+    wildcard_constraints:
+        dataset="|".join(T2D_DATASETS),
+    params:
+        seed=T2D["data_seed"],
+        n=lambda w: T2D["n_two_class" if w.dataset == "two-class" else "n_three_class"],
+    script:
+        "../scripts/toy2d_data.py"
+
+
+rule toy2d_train:
+    """Train the paper's 50-30 MLP on one 2D dataset, every seed at once (stacked)."""
+    input:
+        rules.toy2d_data.output[0],
+    output:
+        model=f"{RESULTS}/models/toy2d/{{dataset}}.pt",
+        history=f"{RESULTS}/models/toy2d/{{dataset}}-history.csv",
+        metrics=f"{RESULTS}/metrics/toy2d/{{dataset}}.json",
+    wildcard_constraints:
+        dataset="|".join(T2D_DATASETS),
+    params:
+        seeds=T2D["seeds"],
+        train=T2D["train"],
+    threads: config["threads"]
+    benchmark:
+        f"{RESULTS}/benchmarks/toy2d-train-{{dataset}}.tsv"
+    script:
+        "../scripts/toy2d_train.py"
+
+
+rule toy2d_gradients:
+    """Cache the seed-0 model's decision regions and ∇p̂_k, ∇log p̂_k, ∇Σ_k log p̂_k on a grid."""
+    input:
+        data=rules.toy2d_data.output[0],
+        model=rules.toy2d_train.output.model,
+    output:
+        f"{RESULTS}/gradients/toy2d/{{dataset}}.npz",
+    wildcard_constraints:
+        dataset="|".join(T2D_DATASETS),
+    params:
+        quiver_points=T2D["quiver_points"],
+        region_points=T2D["region_points"],
+        scatter_points=T2D["scatter_points"],
+    threads: config["threads"]
+    script:
+        "../scripts/toy2d_gradients.py"
+
+
+rule paper_fig01:
+    """Figure 1: input gradients lie normal to the decision boundary (2D two- and three-class data)."""
+    input:
+        gradients=expand(rules.toy2d_gradients.output[0], dataset=T2D_DATASETS),
+        metrics=expand(rules.toy2d_train.output.metrics, dataset=T2D_DATASETS),
+    output:
+        report(
+            figure("paper", 1, "toy2d-gradients")[0],
+            caption="../report/paper-fig01.rst",
+            category="Paper",
+            subcategory="Figure 1",
+        ),
+        figure("paper", 1, "toy2d-gradients")[1],
+    params:
+        datasets=T2D_DATASETS,
+        paper_train={d: paper_value(f"toy2d_{d.replace('-', '_')}_train") for d in T2D_DATASETS},
+    script:
+        "../scripts/paper_fig01.py"
+
+
+PAPER_TARGETS += rules.paper_fig01.output

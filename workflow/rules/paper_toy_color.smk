@@ -1,1 +1,325 @@
-# Placeholder: filled in by the issue that adds these figures.
+import numpy as np
+
+validate(config["toy_color"], "../schemas/toy_color.schema.yaml")
+TC = config["toy_color"]
+TC_CONDITIONS = ["plain", "rule1", "rule2", "neither"]
+TC_LESS_DATA = ["plain", "pro_rule1", "anti_rule1", "pro_rule2", "anti_rule2"]
+TC_SIZES = [int(n) for n in np.logspace(**TC["less_data"]["sizes"]).astype(int)]
+TC_MODELS = f"{RESULTS}/models/toy-color"
+TC_METRICS = f"{RESULTS}/metrics/toy-color"
+# The notebook's "extra data the normal model needs" at each accuracy level (reference §4.3).
+TC_REFERENCE_RATIOS = {
+    "anti_rule2": {"0.8": 3.05, "0.9": 1.95, "0.95": 1.95, "0.99": 3.05},
+    "pro_rule1": {"0.8": 70.79, "0.9": 28.62, "0.95": 28.54, "0.99": 5.95},
+    "pro_rule2": {"0.9": 1.56, "0.95": 2.44, "0.97": 1.95},
+    "anti_rule1": {"0.7": 0.33, "0.8": 0.64, "0.9": 0.64},
+}
+
+
+def tc_l1(condition):
+    return {
+        "plain": 0.0,
+        "rule1": TC["l1"],
+        "rule2": TC["l1"],
+        "neither": TC["l1_neither"],
+    }[condition]
+
+
+rule toy_color_data:
+    """Toy Color (Sec. 3.1): 5×5 RGB images, label 0 = both rules hold, label 1 = neither."""
+    output:
+        f"{RESULTS}/data/toy-color.npz",
+    params:
+        n_train=TC["n_train"],
+        n_test=TC["n_test"],
+        train_seed=TC["train_data_seed"],
+        test_seed=TC["test_data_seed"],
+    script:
+        "../scripts/toy_color_data.py"
+
+
+rule toy_color_train:
+    """Train the plain / rule-1 / rule-2 / "neither" models of one condition, every seed at once."""
+    input:
+        data=rules.toy_color_data.output[0],
+    output:
+        model=f"{TC_MODELS}/{{condition}}.pt",
+        history=f"{TC_MODELS}/{{condition}}-history.csv",
+        metrics=f"{TC_METRICS}/{{condition}}.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy-color-train-{{condition}}.tsv"
+    wildcard_constraints:
+        condition="|".join(TC_CONDITIONS),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        seeds=TC["seeds"],
+        l1=lambda w: tc_l1(w.condition),
+        train=TC["train"],
+        cutoff=TC["cutoff"],
+        score_rows=TC["score_rows"],
+    script:
+        "../scripts/toy_color_train.py"
+
+
+rule toy_color_gradients:
+    """Cache f_X = ∇ max p̂ of a condition's models on the test images Figure 2 shows."""
+    input:
+        data=rules.toy_color_data.output[0],
+        model=rules.toy_color_train.output.model,
+    output:
+        f"{RESULTS}/gradients/toy-color/{{condition}}.npz",
+    wildcard_constraints:
+        condition="|".join(TC_CONDITIONS),
+    threads: 1
+    params:
+        n_rows=TC["figure_rows"],
+    script:
+        "../scripts/toy_color_gradients.py"
+
+
+rule timing_toy_color:
+    """Table 1, Toy Color: LIME tabular vs input gradients on Xt[0:25]; keeps LIME's weights for Figure 2."""
+    input:
+        data=rules.toy_color_data.output[0],
+        model=f"{TC_MODELS}/plain.pt",
+    output:
+        timing=f"{RESULTS}/metrics/timing/toy-color.json",
+        lime=f"{RESULTS}/explanations/toy-color/lime.npz",
+    threads: 1
+    resources:
+        runtime=30,
+    params:
+        lime=TC["lime"],
+    script:
+        "../scripts/toy_color_lime.py"
+
+
+rule toy_color_fae:
+    """Find-another-explanation (Sec. 3.1, Fig. 4): θ0 (A = 0), θ1 (λ1 = 1e3), θ2 (λ1 = 1e6), all seeds stacked."""
+    input:
+        data=rules.toy_color_data.output[0],
+    output:
+        models=[f"{TC_MODELS}/fae-theta{i}.pt" for i in range(TC["fae"]["rounds"])],
+        metrics=f"{TC_METRICS}/fae.json",
+        gradients=f"{RESULTS}/gradients/toy-color/fae.npz",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy-color-fae.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        seeds=TC["fae"]["seeds"],
+        rounds=TC["fae"]["rounds"],
+        l1=[TC["l1"], TC["l1_neither"]][: TC["fae"]["rounds"] - 1],
+        train=TC["train"],
+        cutoff=TC["cutoff"],
+        score_rows=TC["score_rows"],
+        grid_rows=TC["fae"]["grid_rows"],
+    script:
+        "../scripts/toy_color_fae.py"
+
+
+TC_TRANSITION_PARAMS = dict(
+    seeds=TC["transitions"]["seeds"],
+    train=TC["train"],
+    cutoff=TC["cutoff"],
+    score_rows=TC["score_rows"],
+)
+
+
+rule toy_color_l1_sweep:
+    """Fig. 3 left: 50 values of λ1 with A = corners on all rows, one stacked training."""
+    input:
+        data=rules.toy_color_data.output[0],
+    output:
+        model=f"{TC_MODELS}/l1-sweep.pt",
+        metrics=f"{TC_METRICS}/l1-sweep.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy-color-l1-sweep.tsv"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        **TC_TRANSITION_PARAMS,
+        sweep="l1",
+        grid=TC["transitions"]["l1_exponents"],
+        l1=None,
+    script:
+        "../scripts/toy_color_transitions.py"
+
+
+rule toy_color_count_sweep:
+    """Fig. 3 right: A = corners on the first n rows for 45 values of n (λ1 = 1000), one stacked training."""
+    input:
+        data=rules.toy_color_data.output[0],
+    output:
+        model=f"{TC_MODELS}/count-sweep.pt",
+        metrics=f"{TC_METRICS}/count-sweep.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy-color-count-sweep.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        **TC_TRANSITION_PARAMS,
+        sweep="count",
+        grid=TC["transitions"]["count_exponents"],
+        l1=TC["transitions"]["count_l1"],
+    script:
+        "../scripts/toy_color_transitions.py"
+
+
+rule toy_color_always_include:
+    """Fig. 3 right, second curve: n annotated rows appended to every minibatch (seeds stacked)."""
+    input:
+        data=rules.toy_color_data.output[0],
+    output:
+        model=f"{TC_MODELS}/always-include/n{{n}}.pt",
+        metrics=f"{TC_METRICS}/always-include/n{{n}}.json",
+    wildcard_constraints:
+        n=r"\d+",
+    threads: 1
+    resources:
+        runtime=30,
+    params:
+        **dict(TC_TRANSITION_PARAMS, seeds=TC["transitions"]["always_include_seeds"]),
+        sweep="always_include",
+        grid=None,
+        l1=TC["transitions"]["count_l1"],
+    script:
+        "../scripts/toy_color_transitions.py"
+
+
+rule toy_color_less_data:
+    """Fig. 12 at one training size: A = 0, Pro/Anti-Rule 1, Pro/Anti-Rule 2 × seeds, one stacked training."""
+    input:
+        data=rules.toy_color_data.output[0],
+    output:
+        model=f"{TC_MODELS}/less-data/n{{size}}.pt",
+        metrics=f"{TC_METRICS}/less-data/n{{size}}.json",
+    wildcard_constraints:
+        size=r"\d+",
+    threads: 1
+    resources:
+        runtime=30,
+    params:
+        conditions=TC_LESS_DATA,
+        seeds=TC["less_data"]["seeds"],
+        l1=TC["less_data"]["l1"],
+        epoch_budget=TC["less_data"]["epoch_budget"],
+        max_batch_size=TC["less_data"]["max_batch_size"],
+        train=TC["train"],
+        cutoff=TC["cutoff"],
+        score_rows=TC["score_rows"],
+    script:
+        "../scripts/toy_color_less_data.py"
+
+
+rule toy_color_less_data_summary:
+    """Fig. 12's curves in one file, with the per-condition numbers the claims read."""
+    input:
+        expand(rules.toy_color_less_data.output.metrics, size=TC_SIZES),
+    output:
+        f"{TC_METRICS}/less-data.json",
+    params:
+        conditions=TC_LESS_DATA,
+        below=TC["less_data"]["below"],
+        reference_ratios=TC_REFERENCE_RATIOS,
+    script:
+        "../scripts/toy_color_less_data_summary.py"
+
+
+rule paper_fig02:
+    """Figure 2: gradient (M_0.67) vs LIME (top 6 features) explanations of nine Toy-Color test images."""
+    input:
+        lime=rules.timing_toy_color.output.lime,
+        gradients=f"{RESULTS}/gradients/toy-color/plain.npz",
+        metrics=f"{TC_METRICS}/plain.json",
+    output:
+        report(
+            figure("paper", 2, "toy-color-gradients-vs-lime")[0],
+            caption="../report/paper-fig02.rst",
+            category="Paper",
+            subcategory="Figure 2",
+        ),
+        figure("paper", 2, "toy-color-gradients-vs-lime")[1],
+    params:
+        cutoff=TC["cutoff"],
+        top_features=TC["lime"]["top_features"],
+        n_images=TC["figure_rows"],
+    script:
+        "../scripts/paper_fig02.py"
+
+
+rule paper_fig03:
+    """Figure 3: rule transitions as λ1 and the number of annotated rows grow."""
+    input:
+        l1_sweep=rules.toy_color_l1_sweep.output.metrics,
+        count_sweep=rules.toy_color_count_sweep.output.metrics,
+        always_include=expand(
+            rules.toy_color_always_include.output.metrics,
+            n=TC["transitions"]["always_include_counts"],
+        ),
+    output:
+        report(
+            figure("paper", 3, "toy-color-rule-transitions")[0],
+            caption="../report/paper-fig03.rst",
+            category="Paper",
+            subcategory="Figure 3",
+        ),
+        figure("paper", 3, "toy-color-rule-transitions")[1],
+    script:
+        "../scripts/paper_fig03.py"
+
+
+rule paper_fig04:
+    """Figure 4: find-another-explanation on Toy Color, explanations and accuracies of θ0, θ1, θ2."""
+    input:
+        metrics=rules.toy_color_fae.output.metrics,
+        gradients=rules.toy_color_fae.output.gradients,
+    output:
+        report(
+            figure("paper", 4, "toy-color-find-another-explanation")[0],
+            caption="../report/paper-fig04.rst",
+            category="Paper",
+            subcategory="Figure 4",
+        ),
+        figure("paper", 4, "toy-color-find-another-explanation")[1],
+    params:
+        cutoff=TC["cutoff"],
+        paper_test=[
+            paper_value(f"toy_color_fae_theta{i}_test")
+            for i in range(TC["fae"]["rounds"])
+        ],
+    script:
+        "../scripts/paper_fig04.py"
+
+
+rule paper_fig12:
+    """Figure 12 (App. B): test accuracy vs training size for A = 0 and the four rule masks."""
+    input:
+        rules.toy_color_less_data_summary.output[0],
+    output:
+        report(
+            figure("paper", 12, "toy-color-less-data")[0],
+            caption="../report/paper-fig12.rst",
+            category="Paper",
+            subcategory="Figure 12",
+        ),
+        figure("paper", 12, "toy-color-less-data")[1],
+    params:
+        paper_level=paper_value("toy_color_less_data_pro_rule1_below_100"),
+    script:
+        "../scripts/paper_fig12.py"
+
+
+PAPER_TARGETS += rules.paper_fig02.output
+PAPER_TARGETS += rules.paper_fig03.output
+PAPER_TARGETS += rules.paper_fig04.output
+PAPER_TARGETS += rules.paper_fig12.output

@@ -1,1 +1,376 @@
-# Placeholder: filled in by the issue that adds these figures.
+import numpy as np
+
+validate(config["adversarial"], "../schemas/adversarial.schema.yaml")
+ADV = config["adversarial"]
+# Models of the transfer matrices, in the reference's order, plus "both defenses" (Fig 15).
+ADV_MODELS = ["normal", "distilled", "advtrain", "insensitive", "doubleback", "both"]
+ADV_DATASETS = [name for name, d in ADV["datasets"].items() if d["enabled"]]
+ADV_GPU = 1 if ADV["device"] == "cuda" else 0
+
+
+# An enabled dataset that cannot be had offline (SVHN) fails here, at parse time, with the fix.
+for _name in ADV_DATASETS:
+    _mirror = data_mirror()
+    if (
+        ADV["datasets"][_name]["source"] == "svhn"
+        and not Path(f"{RAW}/svhn").exists()
+        and _mirror
+        and not (Path(_mirror) / "svhn").exists()
+    ):
+        raise ValueError(
+            f"adversarial.datasets.{_name} (SVHN) is enabled, but SVHN is neither in {RAW}/svhn nor in the data "
+            f"mirror {_mirror}. Download it online (unset the mirror, or run `python -m rrr.data.acquire svhn "
+            f"{RAW}/svhn`), or set adversarial.datasets.{_name}.enabled: false."
+        )
+ADV_MODEL_PATH = f"{RESULTS}/models/adversarial/{{dataset}}/{{model}}-s{{seed}}.pt"
+ADV_BATCHES = {d: s.get("batches") or ADV["train"]["batches"] for d, s in ADV["datasets"].items()}
+ADV_GRID_MODELS = [
+    f"{kind}@{lam:.6g}" for kind in ("doubleback", "insensitive") for lam in np.logspace(*ADV["lambda_grid"][kind])
+]
+# λ of every model name: the configured (reference-selected) values, or the grid value after '@'.
+ADV_LAMBDA = {
+    d: {"doubleback": s["doubleback"], "both": s["doubleback"], "insensitive": s["insensitive"]}
+    | {m: float(m.split("@")[1]) for m in ADV_GRID_MODELS}
+    for d, s in ADV["datasets"].items()
+}
+ADV_SOURCES = {d: ADV["datasets"][d]["source"] for d in ADV_DATASETS}
+# The reference grid (§5.9) each dataset is compared with, if any.
+ADV_REFERENCE = {
+    d: {"mnist": "mnist", "notmnist_small_sample": "notmnist", "notmnist_small": "notmnist", "svhn": "svhn"}.get(s)
+    for d, s in ADV_SOURCES.items()
+}
+
+
+rule adv_data:
+    """One dataset of the adversarial chapter as train/validation/test arrays (reference §5.1)."""
+    input:
+        lambda w: f"{RAW}/{ADV['datasets'][w.dataset]['source']}",
+    output:
+        f"{RESULTS}/data/adversarial/{{dataset}}.npz",
+    params:
+        source=lambda w: ADV["datasets"][w.dataset]["source"],
+        split_seed=ADV["split_seed"],
+    script:
+        "../scripts/adv_data.py"
+
+
+rule adv_train:
+    """Train one CNN per seed for one defense: Adam 2e-4, batch 256, sequential batches (§5.3)."""
+    input:
+        data=rules.adv_data.output[0],
+        teacher=lambda w: (
+            [ADV_MODEL_PATH.format(dataset=w.dataset, model="teacher", seed=s) for s in ADV["seeds"]]
+            if w.model == "distilled"
+            else []
+        ),
+    output:
+        models=[ADV_MODEL_PATH.format(dataset="{dataset}", model="{model}", seed=s) for s in ADV["seeds"]],
+        history=f"{RESULTS}/models/adversarial/{{dataset}}/{{model}}-history.csv",
+        metrics=f"{RESULTS}/metrics/adversarial-train/{{dataset}}/{{model}}.json",
+    log:
+        f"{RESULTS}/logs/adversarial-train-{{dataset}}-{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/adversarial-train-{{dataset}}-{{model}}.tsv"
+    wildcard_constraints:
+        model=r"normal|teacher|distilled|advtrain|insensitive|doubleback|both|(doubleback|insensitive)@[0-9.e+]+",
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=lambda w: len(ADV["seeds"]) * (30 + ADV_BATCHES[w.dataset] // (10 if ADV_GPU else 2)),
+        nvidia_gpu=ADV_GPU,
+        slurm_extra="'--gres=gpu:1'" if ADV_GPU else "''",
+    params:
+        seeds=ADV["seeds"],
+        defense=lambda w: w.model.split("@")[0],
+        lam=lambda w: ADV_LAMBDA[w.dataset].get(w.model, 0.0),
+        batches=lambda w: (
+            min(ADV_BATCHES[w.dataset], ADV["teacher_max_batches"]) if w.model == "teacher" else ADV_BATCHES[w.dataset]
+        ),
+        n_train=lambda w: ADV["datasets"][w.dataset].get("n_train"),
+        train=ADV["train"],
+        temperature=ADV["distill_temperature"],
+        advtrain_eps=ADV["advtrain_eps"],
+        device=ADV["device"],
+        n_clean=ADV["evaluation"]["n_clean"],
+    script:
+        "../scripts/adv_train.py"
+
+
+rule adv_evaluate:
+    """Attack every model of every seed (§5.7–5.8): FGSM and TGSM (y+1) examples from every model
+    scored on every model; loss-gradient norms, log-probabilities and ∇Σ_k log p̂ images; per-seed
+    metrics (the claims read them) and the transfer matrices as a CSV."""
+    input:
+        data=rules.adv_data.output[0],
+        models=lambda w: [
+            ADV_MODEL_PATH.format(dataset=w.dataset, model=m, seed=s) for m in ADV_MODELS for s in ADV["seeds"]
+        ],
+        train=lambda w: [f"{RESULTS}/metrics/adversarial-train/{w.dataset}/{m}.json" for m in ADV_MODELS],
+    output:
+        transfer=f"{RESULTS}/attacks/adversarial/{{dataset}}/transfer.npz",
+        statistics=f"{RESULTS}/gradients/adversarial/{{dataset}}/statistics.npz",
+        metrics=f"{RESULTS}/metrics/adversarial/{{dataset}}.json",
+        table=f"{RESULTS}/tables/adversarial/{{dataset}}-transfer.csv",
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        nvidia_gpu=ADV_GPU,
+        slurm_extra="'--gres=gpu:1'" if ADV_GPU else "''",
+    params:
+        models=ADV_MODELS,
+        seeds=ADV["seeds"],
+        statistics_seed=ADV["figures"]["grid_seed"],
+        evaluation=ADV["evaluation"],
+        device=ADV["device"],
+        occurrence=lambda w: 1 if ADV["datasets"][w.dataset]["source"] == "svhn" else 0,
+    script:
+        "../scripts/adv_evaluate.py"
+
+
+rule adv_attack_grids:
+    """Iterated TGSM (every dataset) and JSMA (when configured) from the first image of each class
+    to every target, for the grid models of seed `grid_seed` (§5.7)."""
+    input:
+        data=rules.adv_data.output[0],
+        models=lambda w: [
+            ADV_MODEL_PATH.format(dataset=w.dataset, model=m, seed=ADV["figures"]["grid_seed"])
+            for m in ADV["figures"]["grid_models"]
+        ],
+    output:
+        f"{RESULTS}/attacks/adversarial/{{dataset}}/grids.npz",
+    threads: config["threads"]
+    resources:
+        nvidia_gpu=ADV_GPU,
+        slurm_extra="'--gres=gpu:1'" if ADV_GPU else "''",
+    params:
+        models=ADV["figures"]["grid_models"],
+        evaluation=ADV["evaluation"],
+        iterations=lambda w: ADV["datasets"][w.dataset]["tgsm_display_iteration"],
+        jsma=lambda w: w.dataset in ADV["figures"]["jsma_datasets"],
+        device=ADV["device"],
+    script:
+        "../scripts/adv_attack_grids.py"
+
+
+rule adv_lambda_selection:
+    """Optional λ grid (adversarial.lambda_grid.enabled): validation accuracy on clean and on the
+    normal model's FGSM examples for every λ, and the λ the thesis's rule selects."""
+    input:
+        data=rules.adv_data.output[0],
+        normal=lambda w: ADV_MODEL_PATH.format(dataset=w.dataset, model="normal", seed=ADV["figures"]["grid_seed"]),
+        models=lambda w: [
+            ADV_MODEL_PATH.format(dataset=w.dataset, model=m, seed=ADV["figures"]["grid_seed"])
+            for m in ADV_GRID_MODELS
+        ],
+    output:
+        f"{RESULTS}/tables/adversarial/{{dataset}}-lambda-selection.csv",
+    threads: config["threads"]
+    params:
+        models=ADV_GRID_MODELS,
+        eps=ADV["lambda_grid"]["selection_eps"],
+        min_relative_accuracy=ADV["lambda_grid"]["min_relative_accuracy"],
+        device=ADV["device"],
+    script:
+        "../scripts/adv_lambda_selection.py"
+
+
+for _number, _attack, _slug in ((14, "fgsm", "fgsm-transfer"), (18, "tgsm", "tgsm-transfer")):
+
+    rule:
+        name:
+            f"thesis_fig{_number}"
+        input:
+            metrics=expand(rules.adv_evaluate.output.metrics, dataset=ADV_DATASETS),
+        output:
+            report(
+                figure("thesis", _number, _slug)[0],
+                caption=f"../report/thesis-fig{_number}.rst",
+                category="Thesis",
+                subcategory=f"Figure {_number}",
+            ),
+            figure("thesis", _number, _slug)[1],
+            f"{RESULTS}/tables/thesis-fig{_number}-{_slug}.csv",
+        params:
+            attack=_attack,
+            datasets=ADV_DATASETS,
+            sources=ADV_SOURCES,
+            references=ADV_REFERENCE,
+            models=ADV_MODELS[:5],
+            epsilons=ADV["evaluation"]["epsilons"],
+        script:
+            f"../scripts/thesis_fig{_number}.py"
+
+
+rule thesis_fig15:
+    """Figure 15: "both defenses" (double backprop + adversarial training) on the second dataset."""
+    input:
+        metrics=expand(rules.adv_evaluate.output.metrics, dataset=ADV["figures"]["second_dataset"]),
+    output:
+        report(
+            figure("thesis", 15, "both-defenses")[0],
+            caption="../report/thesis-fig15.rst",
+            category="Thesis",
+            subcategory="Figure 15",
+        ),
+        figure("thesis", 15, "both-defenses")[1],
+    params:
+        dataset=ADV["figures"]["second_dataset"],
+        source=ADV["datasets"][ADV["figures"]["second_dataset"]]["source"],
+        models=["normal", "advtrain", "doubleback", "both"],
+        epsilons=ADV["evaluation"]["epsilons"],
+    script:
+        "../scripts/thesis_fig15.py"
+
+
+rule thesis_fig16:
+    """Figure 16: which MNIST FGSM examples fool normal, advtrain and doubleback (Venn)."""
+    input:
+        transfer=expand(rules.adv_evaluate.output.transfer, dataset="mnist"),
+    output:
+        report(
+            figure("thesis", 16, "fgsm-venn")[0],
+            caption="../report/thesis-fig16.rst",
+            category="Thesis",
+            subcategory="Figure 16",
+        ),
+        figure("thesis", 16, "fgsm-venn")[1],
+    params:
+        eps=ADV["datasets"]["mnist"]["venn_eps"],
+        models=["normal", "advtrain", "doubleback"],
+    script:
+        "../scripts/thesis_fig16.py"
+
+
+rule thesis_fig19:
+    """Figure 19: distributions of loss-gradient norms and log-probabilities per defense (MNIST)."""
+    input:
+        statistics=expand(rules.adv_evaluate.output.statistics, dataset="mnist"),
+    output:
+        report(
+            figure("thesis", 19, "gradient-distributions")[0],
+            caption="../report/thesis-fig19.rst",
+            category="Thesis",
+            subcategory="Figure 19",
+        ),
+        figure("thesis", 19, "gradient-distributions")[1],
+    params:
+        models=ADV_MODELS[:5],
+        floor=ADV["evaluation"]["gradient_floor"],
+    script:
+        "../scripts/thesis_fig19.py"
+
+
+rule thesis_fig20:
+    """Figure 20: JSMA turning MNIST 0s and 1s into every digit."""
+    input:
+        grids=f"{RESULTS}/attacks/adversarial/mnist/grids.npz",
+    output:
+        report(
+            figure("thesis", 20, "jsma-grids")[0],
+            caption="../report/thesis-fig20.rst",
+            category="Thesis",
+            subcategory="Figure 20",
+        ),
+        figure("thesis", 20, "jsma-grids")[1],
+    params:
+        models=ADV["figures"]["jsma_models"],
+        rows=[0, 1],
+    script:
+        "../scripts/thesis_fig20.py"
+
+
+rule thesis_fig21:
+    """Figure 21: iterated-TGSM confusion grids per dataset and model."""
+    input:
+        grids=expand(rules.adv_attack_grids.output[0], dataset=ADV_DATASETS),
+    output:
+        report(
+            figure("thesis", 21, "iterated-tgsm-grids")[0],
+            caption="../report/thesis-fig21.rst",
+            category="Thesis",
+            subcategory="Figure 21",
+        ),
+        figure("thesis", 21, "iterated-tgsm-grids")[1],
+    params:
+        datasets=ADV_DATASETS,
+        sources=ADV_SOURCES,
+        models=ADV["figures"]["tgsm_models"],
+    script:
+        "../scripts/thesis_fig21.py"
+
+
+rule thesis_fig22:
+    """Figure 22: input gradients ∇Σ_k log p̂ of each defense on one test image per class 0–5."""
+    input:
+        statistics=expand(rules.adv_evaluate.output.statistics, dataset=ADV_DATASETS),
+    output:
+        report(
+            figure("thesis", 22, "input-gradients")[0],
+            caption="../report/thesis-fig22.rst",
+            category="Thesis",
+            subcategory="Figure 22",
+        ),
+        figure("thesis", 22, "input-gradients")[1],
+    params:
+        datasets=ADV_DATASETS,
+        sources=ADV_SOURCES,
+        models=ADV_MODELS[:5],
+    script:
+        "../scripts/thesis_fig22.py"
+
+
+rule adv_table2_stimuli:
+    """Table 2's stimuli: per model and original class, one JSMA (MNIST) or iterated-TGSM (SVHN)
+    example drawn from the first `per_class` test images × the 9 other targets, in a shuffled order."""
+    input:
+        data=rules.adv_data.output[0],
+        models=lambda w: [
+            ADV_MODEL_PATH.format(dataset=w.dataset, model=m, seed=ADV["figures"]["grid_seed"])
+            for m in ADV["table2"]["models"]
+        ],
+    output:
+        directory(f"{RESULTS}/table2-stimuli/{{dataset}}"),
+    threads: config["threads"]
+    resources:
+        nvidia_gpu=ADV_GPU,
+        slurm_extra="'--gres=gpu:1'" if ADV_GPU else "''",
+    params:
+        models=ADV["table2"]["models"],
+        per_class=ADV["table2"]["per_class"],
+        seed=ADV["table2"]["seed"],
+        attack=lambda w: "tgsm" if ADV["datasets"][w.dataset]["source"] == "svhn" else "jsma",
+        evaluation=ADV["evaluation"],
+        iterations=ADV["table2"]["tgsm_iterations"],
+        device=ADV["device"],
+    script:
+        "../scripts/adv_table2_stimuli.py"
+
+
+rule thesis_table2:
+    """Table 2: the human study scored from a CSV of answers (paper values beside; empty without answers)."""
+    input:
+        stimuli=expand(
+            rules.adv_table2_stimuli.output[0], dataset=[d for d in ADV["table2"]["datasets"] if d in ADV_DATASETS]
+        ),
+        answers=ADV["table2"]["answers"] or [],
+    output:
+        table("thesis", 2, "human-study"),
+    params:
+        datasets=[d for d in ADV["table2"]["datasets"] if d in ADV_DATASETS],
+    script:
+        "../scripts/thesis_table2.py"
+
+
+THESIS_TARGETS += [
+    *rules.thesis_fig14.output,
+    *rules.thesis_fig15.output,
+    *rules.thesis_fig16.output,
+    *rules.thesis_fig18.output,
+    *rules.thesis_fig19.output,
+    *rules.thesis_fig20.output,
+    *rules.thesis_fig21.output,
+    *rules.thesis_fig22.output,
+    *rules.thesis_table2.output,
+]
+if ADV["lambda_grid"]["enabled"]:
+    THESIS_TARGETS += expand(rules.adv_lambda_selection.output[0], dataset=ADV_DATASETS)

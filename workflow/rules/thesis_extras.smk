@@ -1,1 +1,231 @@
-# Placeholder: filled in by the issue that adds these figures.
+validate(config["thesis_extras"], "../schemas/thesis_extras.schema.yaml")
+TX = config["thesis_extras"]
+L1L2_NORMS = ["none", "l1", "l2"]
+SQUARES_KINDS = ["normal", "diverse"]
+
+
+# --- App. C, Figure 13: simultaneous find-another-explanation ------------------------------
+rule extras_fae2d:
+    """Sequential FAE (paper MLP) vs pairs trained jointly with the cos² penalty, on the quadrant problem."""
+    output:
+        first_model=f"{RESULTS}/models/thesis-fae2d/sequential-round0.pt",
+        second_model=f"{RESULTS}/models/thesis-fae2d/sequential-round1.pt",
+        joint_model=f"{RESULTS}/models/thesis-fae2d/joint.pt",
+        sequential=f"{RESULTS}/metrics/thesis-fae2d/sequential.json",
+        joint=f"{RESULTS}/metrics/thesis-fae2d/joint.json",
+        surfaces=f"{RESULTS}/gradients/thesis-fae2d/surfaces.npz",
+    params:
+        cfg=TX["fae2d"],
+        surface_points=121,
+    threads: config["threads"]
+    benchmark:
+        f"{RESULTS}/benchmarks/thesis-fae2d.tsv"
+    script:
+        "../scripts/extras_fae2d.py"
+
+
+rule thesis_fig13:
+    """Thesis Figure 13: sequential FAE saturates A; the jointly trained pair ends up orthogonal."""
+    input:
+        surfaces=rules.extras_fae2d.output.surfaces,
+        sequential=rules.extras_fae2d.output.sequential,
+        joint=rules.extras_fae2d.output.joint,
+    output:
+        report(
+            figure("thesis", 13, "simultaneous-fae")[0],
+            caption="../report/thesis-fig13.rst",
+            category="Thesis",
+            subcategory="Figure 13",
+        ),
+        figure("thesis", 13, "simultaneous-fae")[1],
+    script:
+        "../scripts/thesis_fig13.py"
+
+
+# --- App. I.2, Figure 24: gradient vs Hessian regularization -------------------------------
+rule extras_hessian:
+    """10-unit softplus MLPs on a 2D problem with input-gradient or exact input-Hessian penalties over λ;
+    Rifai et al.'s estimator against the exact penalty."""
+    output:
+        gradient_model=f"{RESULTS}/models/thesis-hessian/gradient.pt",
+        hessian_model=f"{RESULTS}/models/thesis-hessian/hessian.pt",
+        gradient=f"{RESULTS}/metrics/thesis-hessian/gradient.json",
+        hessian=f"{RESULTS}/metrics/thesis-hessian/hessian.json",
+        estimator=f"{RESULTS}/metrics/thesis-hessian/estimator.json",
+        estimator_csv=f"{RESULTS}/metrics/thesis-hessian/estimator.csv",
+        surfaces=f"{RESULTS}/gradients/thesis-hessian/surfaces.npz",
+    params:
+        cfg=TX["hessian"],
+        surface_points=161,
+    threads: config["threads"]
+    benchmark:
+        f"{RESULTS}/benchmarks/thesis-hessian.tsv"
+    script:
+        "../scripts/extras_hessian.py"
+
+
+rule thesis_fig24:
+    """Thesis Figure 24: log-odds level sets under gradient vs Hessian regularization, and the estimator check."""
+    input:
+        surfaces=rules.extras_hessian.output.surfaces,
+        gradient=rules.extras_hessian.output.gradient,
+        hessian=rules.extras_hessian.output.hessian,
+        estimator_csv=rules.extras_hessian.output.estimator_csv,
+    output:
+        report(
+            figure("thesis", 24, "hessian-regularization")[0],
+            caption="../report/thesis-fig24.rst",
+            category="Thesis",
+            subcategory="Figure 24",
+        ),
+        figure("thesis", 24, "hessian-regularization")[1],
+    params:
+        shown=TX["hessian"]["shown_lambdas"],
+    script:
+        "../scripts/thesis_fig24.py"
+
+
+# --- App. I.1, Figure 23: L1 vs L2 input-gradient regularization as a defence --------------
+rule extras_l1l2_data:
+    """A seeded subset of the configured image dataset (thesis: CIFAR-10) as uint8 NCHW arrays."""
+    input:
+        f"{RAW}/{TX['l1l2']['dataset']}",
+    output:
+        f"{RESULTS}/data/thesis-l1l2-{TX['l1l2']['dataset']}.npz",
+    params:
+        dataset=TX["l1l2"]["dataset"],
+        n_train=TX["l1l2"]["n_train"],
+        n_test=TX["l1l2"]["n_test"],
+        seed=TX["l1l2"]["data_seed"],
+    script:
+        "../scripts/extras_l1l2_data.py"
+
+
+rule extras_l1l2_train:
+    """VGG-style nets with no, L1 or L2 input-gradient (double-backprop) penalty, every seed and λ."""
+    input:
+        data=rules.extras_l1l2_data.output[0],
+    output:
+        models=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt",
+        metrics=f"{RESULTS}/metrics/thesis-l1l2/{{norm}}.json",
+    wildcard_constraints:
+        norm="|".join(L1L2_NORMS),
+    params:
+        cfg={k: TX["l1l2"][k] for k in ("arch", "seeds", "lambdas", "l1_factor", "train")},
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+    benchmark:
+        f"{RESULTS}/benchmarks/thesis-l1l2-train-{{norm}}.tsv"
+    script:
+        "../scripts/extras_l1l2_train.py"
+
+
+rule extras_l1l2_attack:
+    """White-box and transferred FGSM accuracy-loss matrices over every (norm, λ) pair of nets."""
+    input:
+        data=rules.extras_l1l2_data.output[0],
+        models=expand(rules.extras_l1l2_train.output.models, norm=L1L2_NORMS),
+    output:
+        metrics=f"{RESULTS}/metrics/thesis-l1l2/fgsm.json",
+        matrix=f"{RESULTS}/metrics/thesis-l1l2/fgsm-accuracy-loss.csv",
+    params:
+        cfg=TX["l1l2"],
+    threads: config["threads"]
+    benchmark:
+        f"{RESULTS}/benchmarks/thesis-l1l2-attack.tsv"
+    script:
+        "../scripts/extras_l1l2_attack.py"
+
+
+rule thesis_fig23:
+    """Thesis Figure 23: FGSM accuracy-loss matrices for L1 and L2 input-gradient regularization."""
+    input:
+        metrics=rules.extras_l1l2_attack.output.metrics,
+        clean=expand(rules.extras_l1l2_train.output.metrics, norm=L1L2_NORMS),
+    output:
+        report(
+            figure("thesis", 23, "l1-vs-l2-gradient-regularization")[0],
+            caption="../report/thesis-fig23.rst",
+            category="Thesis",
+            subcategory="Figure 23",
+        ),
+        figure("thesis", 23, "l1-vs-l2-gradient-regularization")[1],
+    params:
+        cfg=TX["l1l2"],
+    script:
+        "../scripts/thesis_fig23.py"
+
+
+# --- App. L, Figure 25: find-another-explanation in a disentangled latent space ------------
+rule extras_squares_data:
+    """The squares toy: size and background confounded in train, decoupled in two test sets."""
+    output:
+        f"{RESULTS}/data/thesis-squares.npz",
+    params:
+        seed=TX["squares"]["data_seed"],
+        n_autoencoder=TX["squares"]["n_autoencoder"],
+        n_train=TX["squares"]["n_train"],
+        n_test=TX["squares"]["n_test"],
+    script:
+        "../scripts/extras_squares_data.py"
+
+
+rule extras_squares_autoencoder:
+    """The supervised-disentangled convolutional autoencoder, trained once and then frozen."""
+    input:
+        data=rules.extras_squares_data.output[0],
+    output:
+        model=f"{RESULTS}/models/thesis-squares/autoencoder.pt",
+        metrics=f"{RESULTS}/metrics/thesis-squares/autoencoder.json",
+    params:
+        cfg=TX["squares"]["autoencoder"],
+    threads: config["threads"]
+    benchmark:
+        f"{RESULTS}/benchmarks/thesis-squares-autoencoder.tsv"
+    script:
+        "../scripts/extras_squares_autoencoder.py"
+
+
+rule extras_squares_train:
+    """Normal MLPs (pixels, latents) or latent-space pairs trained with the cos² penalty, every seed."""
+    input:
+        data=rules.extras_squares_data.output[0],
+        autoencoder=rules.extras_squares_autoencoder.output.model,
+    output:
+        models=f"{RESULTS}/models/thesis-squares/{{kind}}.pt",
+        metrics=f"{RESULTS}/metrics/thesis-squares/{{kind}}.json",
+    wildcard_constraints:
+        kind="|".join(SQUARES_KINDS),
+    params:
+        cfg=TX["squares"],
+    threads: config["threads"]
+    benchmark:
+        f"{RESULTS}/benchmarks/thesis-squares-{{kind}}.tsv"
+    script:
+        "../scripts/extras_squares_train.py"
+
+
+rule thesis_fig25:
+    """Thesis Figure 25: the squares toy and the accuracies of a normal model vs two latent-space FAE models."""
+    input:
+        data=rules.extras_squares_data.output[0],
+        metrics=expand(rules.extras_squares_train.output.metrics, kind=SQUARES_KINDS),
+    output:
+        report(
+            figure("thesis", 25, "latent-space-fae")[0],
+            caption="../report/thesis-fig25.rst",
+            category="Thesis",
+            subcategory="Figure 25",
+        ),
+        figure("thesis", 25, "latent-space-fae")[1],
+    params:
+        thesis_normal=paper_value("thesis_squares_normal_size_test"),
+    script:
+        "../scripts/thesis_fig25.py"
+
+
+THESIS_TARGETS += rules.thesis_fig13.output
+THESIS_TARGETS += rules.thesis_fig23.output
+THESIS_TARGETS += rules.thesis_fig24.output
+THESIS_TARGETS += rules.thesis_fig25.output

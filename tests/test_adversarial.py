@@ -1,0 +1,296 @@
+"""The adversarial chapter's library code: CNN, defense objectives, attacks (ART cross-checked against
+a few lines of our own), JSMA against a line-by-line port of cleverhans 2.0, data and Table 2 scoring."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+import yaml
+from torch import nn
+
+from rrr import input_gradients
+from rrr.attacks import fgsm, iterated_tgsm, jsma, tgsm, transfer_accuracies
+from rrr.cnn import load_cnn, reference_cnn, save_cnn
+from rrr.data.adversarial import MODELS, first_of_each_class, load_adversarial_data, reference_transfer
+from rrr.defenses import (
+    batch_schedule,
+    double_backprop_penalty,
+    insensitivity_penalty,
+    objective_for,
+    objective_loss,
+    predicted_labels,
+    train_cnn,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _linear(d: int = 784, k: int = 10, seed: int = 0, scale: float = 1.0) -> nn.Module:
+    torch.manual_seed(seed)
+    model = nn.Linear(d, k)
+    with torch.no_grad():
+        model.weight.mul_(scale)
+    return model.eval()
+
+
+def _data(n: int = 8, d: int = 784, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.random((n, d), dtype=np.float32), rng.integers(0, 10, n)
+
+
+# --- CNN -----------------------------------------------------------------------------------------
+
+def test_reference_cnn_shapes_no_bn_scale_and_seeded_init(tmp_path: Path):
+    model = reference_cnn(28, seed=3).eval()
+    assert model(torch.rand(5, 784)).shape == (5, 10)
+    assert reference_cnn(32, lcn=True, seed=0).eval()(torch.randn(2, 1024)).shape == (2, 10)
+    names = [n for n, _ in model.named_parameters()]
+    assert not any(n.endswith("norm.weight") for n in names)  # slim batch norm: centre, no scale
+    assert sum(n.endswith("beta") for n in names) == 3
+    assert torch.equal(model.features[0].weight, reference_cnn(28, seed=3).features[0].weight)
+    save_cnn(model, tmp_path / "m.pt", note="x")
+    x = torch.rand(3, 784)
+    assert torch.allclose(load_cnn(tmp_path / "m.pt")(x), model(x))
+
+
+# --- defenses ------------------------------------------------------------------------------------
+
+def test_double_backprop_penalty_is_half_squared_gradient_of_the_batch_mean_loss():
+    model, (x, y) = _linear(20, 5), _data(6, 20)
+    x, y = torch.as_tensor(x), torch.as_tensor(y % 5)
+    xg = x.clone().requires_grad_(True)
+    penalty = double_backprop_penalty(F.log_softmax(model(xg), -1), xg, y)
+    per_example = input_gradients(model, x, "loss", y=y)  # ∇ CE_n, one row per example
+    assert torch.allclose(penalty, 0.5 * (per_example / len(x)).pow(2).sum(), rtol=1e-5)
+    penalty.backward()  # differentiable in the parameters (create_graph)
+    assert model.weight.grad is not None and model.weight.grad.abs().sum() > 0
+
+
+def test_insensitivity_penalty_is_the_uniform_label_cross_entropy_gradient():
+    model, (x, _) = _linear(20, 5), _data(6, 20)
+    x = torch.as_tensor(x)
+    xg = x.clone().requires_grad_(True)
+    penalty = insensitivity_penalty(F.log_softmax(model(xg), -1), xg)
+    uniform = torch.full((6, 5), 1 / 5)
+    xu = x.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(-(uniform * F.log_softmax(model(xu), -1)).sum(-1).mean(), xu)
+    assert torch.allclose(penalty, 0.5 * g.pow(2).sum(), rtol=1e-5)
+
+
+def test_adversarial_training_loss_averages_clean_and_fgsm_on_predicted_labels():
+    model, (x, y) = _linear(20, 5, scale=3.0), _data(6, 20)
+    x, y = torch.as_tensor(x), torch.as_tensor(y % 5)
+    objective = objective_for("advtrain", advtrain_eps=0.3, clip=(0.0, 1.0))
+    loss, _ = objective_loss(model, x, y, objective)
+    xg = x.clone().requires_grad_(True)
+    logits = model(xg)
+    pred = logits.argmax(-1)  # no ties with random weights
+    (g,) = torch.autograd.grad(F.cross_entropy(logits, pred), xg)
+    x_adv = (x + 0.3 * g.sign()).clamp(0, 1)
+    expected = (F.cross_entropy(model(x), y) + F.cross_entropy(model(x_adv), y)) / 2
+    assert torch.allclose(loss, expected, rtol=1e-5)
+    assert torch.equal(predicted_labels(torch.tensor([[1.0, 3.0, 3.0]])), torch.tensor([[0.0, 0.5, 0.5]]))
+
+
+def test_objectives_by_name():
+    assert objective_for("distilled").temperature == 50 and objective_for("normal").temperature == 1
+    both = objective_for("both", lam=7.0)
+    assert both.double_backprop == 7.0 and both.advtrain_eps == 0.3 and both.insensitive == 0
+    assert objective_for("insensitive", lam=2.0).insensitive == 2.0
+    with pytest.raises(ValueError):
+        objective_for("magic")
+
+
+def test_batch_schedule_rounds_up_to_whole_epochs_like_the_reference():
+    assert batch_schedule(55000, 15000, 256) == (70, 15050)  # MNIST
+    assert batch_schedule(200000, 15000, 256) == (20, 15640)  # notMNIST / SVHN
+    assert batch_schedule(55000, 10000, 256) == (47, 10105)  # the distillation teacher
+
+
+def test_train_cnn_learns_a_trivial_task_and_a_saturated_gradient_vanishes():
+    rng = np.random.default_rng(0)
+    y = torch.as_tensor(rng.integers(0, 2, 128))
+    x = torch.zeros(128, 784)
+    x[y == 1, :392] = 1.0  # class 1: top half lit
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 16), nn.ReLU(), nn.Linear(16, 2))  # any logits module trains
+    log = train_cnn(model, x, y, objective_for("doubleback", lam=1.0), batches=16, batch_size=16, lr=1e-2, log_every=4)
+    assert log[-1]["loss"] < log[0]["loss"] and log[-1]["batch_accuracy"] > 0.9
+    assert not model.training
+    # A model this certain (logit gaps ≫ 100, as distillation at T=50 produces) has exactly zero
+    # FGSM gradient, so FGSM leaves the images untouched: gradient masking.
+    confident = _linear(784, 10, scale=0.0)
+    with torch.no_grad():
+        confident.bias.copy_(torch.tensor([400.0] + [0.0] * 9))
+    xs, _ = _data(4)
+    assert np.array_equal(fgsm(confident, xs, np.zeros(4, int), 0.3, (0.0, 1.0)), xs)
+
+
+# --- attacks: ART against our own few lines -------------------------------------------------------
+
+def _own_step(model, x, labels, eps, sign):
+    xt = torch.as_tensor(x).requires_grad_(True)
+    (g,) = torch.autograd.grad(F.cross_entropy(model(xt), torch.as_tensor(labels), reduction="sum"), xt)
+    return (xt + sign * eps * g.sign()).clamp(0, 1).detach().numpy()
+
+
+def test_art_fgsm_and_tgsm_match_the_definition():
+    model, (x, y) = _linear(), _data()
+    assert np.allclose(fgsm(model, x, y, 0.2, (0.0, 1.0)), _own_step(model, x, y, 0.2, +1), atol=1e-6)
+    target = (y + 1) % 10
+    assert np.allclose(tgsm(model, x, target, 0.2, (0.0, 1.0)), _own_step(model, x, target, 0.2, -1), atol=1e-6)
+    assert np.array_equal(fgsm(model, x, y, 0.0, (0.0, 1.0)), x)
+
+
+def test_art_iterated_tgsm_is_repeated_unprojected_tgsm():
+    model, (x, y) = _linear(scale=5.0), _data(5)
+    target = (y + 3) % 10
+    own = x.copy()
+    for _ in range(4):
+        own = _own_step(model, own, target, 0.1, -1)
+    ours = iterated_tgsm(model, x, target, step=0.1, iterations=4, clip=(0.0, 1.0))
+    assert np.allclose(ours, own, atol=1e-5)
+    assert np.abs(ours - x).max() > 0.35  # moved further than one step: no ε-ball binds
+
+
+def _cleverhans_jsma(model, sample, target, theta, gamma, clip_min, clip_max):
+    """cleverhans 2.0.0 ``jsma`` for one example, ported line by line (numpy saliency map)."""
+    adv = sample.copy().reshape(1, -1)
+    nf = adv.shape[1]
+    max_iters = int(np.floor(nf * gamma / 2))
+    increase = bool(theta > 0)
+    domain = {i for i in range(nf) if (adv[0, i] < clip_max if increase else adv[0, i] > clip_min)}
+
+    def predict(a):
+        return int(model(torch.as_tensor(a)).argmax(-1))
+
+    current, it = predict(adv), 0
+    while current != target and it < max_iters and len(domain) > 1:
+        xt = torch.as_tensor(adv).requires_grad_(True)
+        jac = torch.stack([torch.autograd.grad(model(xt)[0, k], xt)[0][0] for k in range(10)]).numpy()
+        gt, go = jac[target].copy(), jac.sum(0) - jac[target]
+        invalid = list(set(range(nf)) - domain)
+        coef = 2 * int(increase) - 1
+        gt[invalid] = -coef * np.max(np.abs(gt))
+        go[invalid] = coef * np.max(np.abs(go))
+        ts, os_ = gt[None, :] + gt[:, None], go[None, :] + go[:, None]
+        mask = (ts > 0) & (os_ < 0) if increase else (ts < 0) & (os_ > 0)
+        scores = mask * (-ts * os_) * coef
+        np.fill_diagonal(scores, 0)
+        best = np.argmax(scores)
+        p1, p2 = best % nf, best // nf
+        domain.discard(p1)
+        domain.discard(p2)
+        for p in (p1, p2):
+            adv[0, p] = min(clip_max, adv[0, p] + theta) if increase else max(clip_min, adv[0, p] - theta)
+        current, it = predict(adv), it + 1
+    return adv[0], current == target
+
+
+def test_jsma_matches_cleverhans_pairwise_saliency():
+    model = _linear(64, 10, seed=1, scale=2.0)
+    x, y = _data(3, 64, seed=2)
+    x = x * 0.5
+    target = (model(torch.as_tensor(x)).argmax(-1).numpy() + 4) % 10
+    ours, success = jsma(model, x, target, theta=1.0, gamma=0.5, clip=(0.0, 1.0), chunk=2)
+    for i in range(len(x)):
+        ref, ref_success = _cleverhans_jsma(model, x[i], int(target[i]), 1.0, 0.5, 0.0, 1.0)
+        assert np.allclose(ours[i], ref) and success[i] == ref_success
+    assert success.any()
+
+
+def test_transfer_accuracies_shapes_and_clean_column():
+    models = {"a": _linear(seed=0), "b": _linear(seed=1)}
+    x, y = _data(6)
+    acc, correct, unperturbed = transfer_accuracies(models, x, y, [0.0, 0.3], (0.0, 1.0), targeted=False)
+    assert acc.shape == (2, 2, 2) and correct.shape == (2, 2, 2, 6) and unperturbed.shape == (2, 2, 6)
+    for i, m in enumerate(models.values()):  # ε = 0: clean accuracy, whatever the source
+        clean = (m(torch.as_tensor(x)).argmax(-1).numpy() == y).mean()
+        assert np.allclose(acc[i, :, 0], clean)
+    assert unperturbed[:, 0].all() and not unperturbed[:, 1].any()
+
+
+# --- data, reference numbers, claims --------------------------------------------------------------
+
+def _write_idx(path: Path, array: np.ndarray) -> None:
+    magic = 2051 if array.ndim == 3 else 2049
+    header = magic.to_bytes(4, "big") + b"".join(int(s).to_bytes(4, "big") for s in array.shape)
+    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+
+
+def test_notmnist_sample_is_split_and_scaled_to_plus_minus_half(tmp_path: Path):
+    rng = np.random.default_rng(0)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (50, 28, 28)))
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(50) % 10)
+    d = load_adversarial_data("notmnist_small_sample", tmp_path, seed=1)
+    assert (len(d.X), len(d.Xv), len(d.Xt)) == (35, 5, 10)
+    assert d.clip == (-0.5, 0.5) and d.X.min() >= -0.5 and d.X.max() <= 0.5
+    assert d.label == "notMNIST-small 10k sample"
+    assert sorted(np.concatenate([d.y, d.yv, d.yt]).tolist()) == sorted((np.arange(50) % 10).tolist())
+
+
+def test_svhn_missing_is_a_clear_error(tmp_path: Path):
+    from rrr.data.acquire import MissingDataError
+
+    with pytest.raises(MissingDataError, match="enabled: false"):
+        load_adversarial_data("svhn", tmp_path)
+
+
+def test_first_of_each_class():
+    y = np.array([1, 0, 1, 0, 2, 2])
+    assert first_of_each_class(y, 1, 3).tolist() == [1, 0, 4]
+    assert first_of_each_class(y, 2, 3).tolist() == [1, 3, 0, 2, 4, 5]
+
+
+def test_reference_grids_and_claims_agree():
+    grid = reference_transfer("mnist", "fgsm")
+    assert grid.shape == (5, 5, 8) and grid[0, 0, 0] == 0.99609375 and grid[4, 4, 3] == 0.27734375
+    claims = yaml.safe_load((REPO / "config" / "claims.yaml").read_text())
+    checked = 0
+    for cid, claim in claims.items():
+        if not cid.startswith("adv_mnist_fgsm_") and not cid.startswith("adv_mnist_tgsm_"):
+            continue
+        key = claim["metric"].split(":")[1]  # e.g. fgsm_eps0.3_normal_vs_doubleback
+        attack, eps, evaluated, _, source = key.split("_")
+        ref = reference_transfer("mnist", attack)
+        e = [f"eps{v:g}" for v in (0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)].index(eps)
+        assert claim["paper_value"] == ref[MODELS.index(evaluated), MODELS.index(source), e], cid
+        checked += 1
+    assert checked == 50
+
+
+# --- Table 2 --------------------------------------------------------------------------------------
+
+def _score_module():
+    spec = importlib.util.spec_from_file_location("score", REPO / "workflow" / "scripts" / "thesis_table2_score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_table2_scoring_from_answers():
+    score = _score_module()
+    key = pd.DataFrame({"dataset": "mnist", "attack": "jsma", "order": [1, 2, 3, 4],
+                        "model": ["normal", "normal", "doubleback", "doubleback"],
+                        "target_label": ["3", "5", "7", "1"]})
+    answers = pd.DataFrame({"subject": [1, 1, 1, 1, 2, 2, 2, 2], "dataset": "mnist", "order": [1, 2, 3, 4] * 2,
+                            "most_plausible": ["8", "5", "7", "N/A", "8", "6", "7", "1"],
+                            "second_most_plausible": ["9", "", "", "", "3", "", "", ""]})
+    table = score.table2(key, answers).set_index("model")
+    assert table.loc["normal", "human_fooled"] == 25.0  # 1 of 4 answers names the target first
+    assert table.loc["normal", "mistake_reasonable"] == 50.0  # + one second choice
+    assert table.loc["doubleback", "human_fooled"] == 75.0
+    assert table.loc["doubleback", "mistake_reasonable"] == 100.0  # + one N/A
+    assert math.isclose(table.loc["doubleback", "mistake_reasonable_given_not_fooled"], 100.0)
+    assert 0 < table.loc["doubleback", "p_unreasonable_vs_normal"] <= 1
+    assert table.loc["doubleback", "paper_human_fooled"] == 16.4
+    empty = score.table2(key, None)
+    assert (empty["n_answers"] == 0).all() and empty["human_fooled"].isna().all()

@@ -1,0 +1,208 @@
+"""The thesis's other experiments: joint diverse training, Hessian penalties, the squares toy,
+the autoencoder, VGG-style nets, FGSM and the CIFAR-10 loader."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import tarfile
+
+import numpy as np
+import pytest
+import torch
+
+import rrr
+from rrr.autoencoder import ConvAutoencoder, factor_correlations, fit_autoencoder
+from rrr.data.acquire import CorruptDataError
+from rrr.data.cifar10 import load_cifar10
+from rrr.data.squares import SHADE_CLASSES, SIZES, make_squares, make_unlabelled_squares, render
+from rrr.diverse import (
+    boundary_angle,
+    cosine_sq,
+    gradient_cosines,
+    overlap_penalty,
+    quadrant_grid,
+    train_diverse_models,
+)
+from rrr.hessian import (
+    fit_input_penalty,
+    hessian_frobenius_sq,
+    hessian_frobenius_sq_estimate,
+    penalty_terms,
+    smooth_mlp,
+)
+from rrr.vgg import fgsm, vgg
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> None:
+    """These models are tiny: a second thread only adds overhead."""
+    torch.set_num_threads(1)
+
+
+# --- rrr.diverse -----------------------------------------------------------------------------
+def test_cosine_sq_is_zero_for_orthogonal_and_one_for_parallel_gradients():
+    a = torch.tensor([[1.0, 0.0], [2.0, 2.0]])
+    b = torch.tensor([[0.0, 3.0], [-1.0, -1.0]])
+    assert torch.allclose(cosine_sq(a, b), torch.tensor([0.0, 1.0]), atol=1e-6)
+    assert overlap_penalty([a, b, b]).item() == pytest.approx(cosine_sq(a, b).sum().item() * 2 + 2.0, abs=1e-5)
+
+
+def test_quadrant_grid_keeps_quadrants_one_and_three():
+    X, y = quadrant_grid(10, 5.0, seed=1)
+    assert len(X) == 50 and set(np.unique(y)) == {0, 1}
+    assert np.all(np.sign(X[:, 0]) == np.sign(X[:, 1]))
+    assert np.array_equal(y, (X[:, 0] > 0).astype(int))
+    assert np.allclose(boundary_angle(np.array([[1.0, 0.0], [0.0, -2.0], [1.0, -1.0]])), [0, 90, 45])
+
+
+def test_joint_training_with_the_cosine_penalty_makes_gradients_orthogonal():
+    X, y = quadrant_grid(10, 10.0)
+    kwargs = dict(epochs=80, batch_size=50, lr=1e-2, seed=0)
+    pair, history = train_diverse_models([smooth_mlp(2, 2, (16,), seed=s) for s in (0, 1)], X, y,
+                                         lambda_overlap=0.02, **kwargs)
+    plain, _ = train_diverse_models([smooth_mlp(2, 2, (16,), seed=s) for s in (0, 1)], X, y,
+                                    lambda_overlap=0.0, **kwargs)
+    diverse_cos = np.abs(gradient_cosines(pair, X)).mean()
+    assert diverse_cos < 0.15 and np.abs(gradient_cosines(plain, X)).mean() > 0.5
+    assert min(rrr.accuracy(m, X, y) for m in pair) == 1.0
+    assert history.overlap[-1] < history.overlap[0]
+
+
+def test_gradient_cosines_of_a_model_with_itself_are_one_and_masking_works():
+    X, _ = quadrant_grid(6, 1.0)
+    m = smooth_mlp(2, 2, (8,), seed=0)
+    assert np.allclose(gradient_cosines([m, m], X), 1.0, atol=1e-4)
+    masked = gradient_cosines([m, m], X, mask=torch.tensor([1.0, 0.0]))
+    assert np.allclose(np.abs(masked), 1.0, atol=1e-4)
+
+
+# --- rrr.hessian -----------------------------------------------------------------------------
+def test_exact_hessian_penalty_matches_torch_func_and_works_stacked():
+    torch.manual_seed(0)
+    net = smooth_mlp(2, 3, (6,), seed=0).double()
+    x = torch.randn(7, 2, dtype=torch.float64)
+
+    def f(xi: torch.Tensor) -> torch.Tensor:
+        return torch.log_softmax(net(xi[None]), dim=-1).sum()
+
+    reference = torch.func.vmap(torch.func.hessian(f))(x).pow(2).sum(dim=(-1, -2))
+    assert torch.allclose(hessian_frobenius_sq(net, x), reference)
+    stack = smooth_mlp(2, 3, (6,), n_models=2, seed=0).double()
+    both = hessian_frobenius_sq(stack, x.expand(2, -1, -1))
+    for s in range(2):
+        single = smooth_mlp(2, 3, (6,), seed=0).double()
+        with torch.no_grad():
+            for lin, k in zip((single[0], single[2]), (0, 2)):
+                lin.weight.copy_(stack[k].weight[s].T)
+                lin.bias.copy_(stack[k].bias[s, 0])
+        assert torch.allclose(both[s], hessian_frobenius_sq(single, x))
+
+
+def test_hessian_estimator_converges_to_the_exact_penalty():
+    net = smooth_mlp(2, 2, (10,), seed=3).double()
+    x = torch.randn(200, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 2
+    exact = hessian_frobenius_sq(net, x).mean()
+    gen = torch.Generator().manual_seed(1)
+    rough = hessian_frobenius_sq_estimate(net, x, sigma=1e-3, n_samples=1, generator=gen, create_graph=False)
+    fine = hessian_frobenius_sq_estimate(net, x, sigma=1e-3, n_samples=64, generator=gen, create_graph=False)
+    assert abs(fine.mean() / exact - 1) < 0.05
+    assert (fine - hessian_frobenius_sq(net, x)).abs().median() < (rough - hessian_frobenius_sq(net, x)).abs().median()
+
+
+def test_l1_and_l2_penalties_of_a_linear_softmax_model():
+    torch.manual_seed(0)
+    net = torch.nn.Linear(3, 2).double()
+    x, y = torch.randn(5, 3, dtype=torch.float64), torch.tensor([0, 1, 1, 0, 1])
+    p = torch.softmax(net(x), dim=-1).detach()
+    g = (p - torch.nn.functional.one_hot(y, 2)) @ net.weight.detach()  # ∇_x CE of a linear model
+    _, l2 = penalty_terms(net, x, y, "l2", output="loss")
+    _, l1 = penalty_terms(net, x, y, "l1", output="loss")
+    assert l2.item() == pytest.approx(g.pow(2).sum(-1).mean().item())
+    assert l1.item() == pytest.approx(g.abs().sum(-1).mean().item())
+
+
+def test_fitting_a_stack_equals_fitting_each_model_alone():
+    X, y = quadrant_grid(8, 2.0)
+    lams = [0.0, 0.5]
+    stack = smooth_mlp(2, 2, (5,), n_models=2, seed=0)
+    singles = []
+    for s in range(2):
+        single = smooth_mlp(2, 2, (5,), seed=0)
+        with torch.no_grad():
+            for lin, k in zip((single[0], single[2]), (0, 2)):
+                lin.weight.copy_(stack[k].weight[s].T)
+                lin.bias.copy_(stack[k].bias[s, 0])
+        singles.append(fit_input_penalty(single, X, y, penalty="hessian", lam=lams[s], epochs=3, batch_size=16)[0])
+    stack, history = fit_input_penalty(stack, X, y, penalty="hessian", lam=lams, epochs=3, batch_size=16)
+    for s in range(2):
+        assert torch.allclose(stack[0].weight[s].T, singles[s][0].weight, atol=1e-5)
+    assert history.penalty[-1].shape == (2,)
+
+
+# --- squares, autoencoder ------------------------------------------------------------------------
+def test_squares_confound_size_and_colour_in_train_only():
+    X, y, f = make_squares(400, "train", seed=0)
+    assert X.shape == (400, 16, 16) and y.mean() == 0.5
+    large = f["size"] >= SIZES[len(SIZES) // 2]
+    light = f["shade"] >= SHADE_CLASSES[1][0]
+    assert np.array_equal(large, y == 1) and np.array_equal(light, y == 1)
+    _, ys, fs = make_squares(2000, "test_size", seed=1)
+    _, yc, fc = make_squares(2000, "test_color", seed=2)
+    assert np.array_equal(fs["size"] >= 5, ys == 1) and abs(np.corrcoef(fs["shade"], ys)[0, 1]) < 0.1
+    assert np.array_equal(fc["shade"] >= 0.35, yc == 1) and abs(np.corrcoef(fc["size"], yc)[0, 1]) < 0.1
+    image = render(np.array([3]), np.array([2]), np.array([5]), np.array([0.2]))[0]
+    assert (image == 1.0).sum() == 9 and image[5, 2] == 1.0 and image[0, 0] == pytest.approx(0.2)
+
+
+def test_autoencoder_ties_its_first_latents_to_the_factors():
+    images, f = make_unlabelled_squares(400, seed=0)
+    targets = np.stack([f["size"], f["shade"]], axis=1)
+    torch.manual_seed(0)
+    ae = ConvAutoencoder(16, 4, 2, channels=4)
+    ae, history = fit_autoencoder(ae, images, targets, epochs=10, batch_size=50, lr=1e-2)
+    assert history.supervision[-1] < 0.5 * history.supervision[0]
+    z = ae.codes(images)
+    assert z.shape == (400, 4)
+    corr = factor_correlations(z, targets)
+    assert corr[0, 0] > 0.8 and corr[1, 1] > 0.8
+    with pytest.raises(ValueError, match="factors must have shape"):
+        fit_autoencoder(ae, images, targets[:, :1], epochs=1)
+
+
+# --- VGG, FGSM, CIFAR-10 ---------------------------------------------------------------------
+def test_vgg_shapes_and_fgsm_stays_in_the_epsilon_ball():
+    assert vgg("vgg16", 3, 10, 32, seed=0)(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    net = vgg("small", 1, 10, 28, seed=0)
+    x = torch.rand(6, 1, 28, 28)
+    y = torch.arange(6)
+    adversarial = fgsm(net, x, y, 0.1)
+    assert (adversarial - x).abs().max() <= 0.1 + 1e-6
+    assert adversarial.min() >= 0 and adversarial.max() <= 1
+    loss = torch.nn.functional.cross_entropy
+    assert loss(net(adversarial), y) > loss(net(x), y)
+    with pytest.raises(ValueError, match="pooled away"):
+        vgg("vgg16", 3, 10, 16)
+
+
+def _fake_cifar(path, n=4, corrupt=False):
+    with tarfile.open(path, "w:gz") as archive:
+        names = [f"cifar-10-batches-py/data_batch_{i}" for i in range(1, 6)] + ["cifar-10-batches-py/test_batch"]
+        for i, name in enumerate(names):
+            batch = {b"data": np.full((n, 3072), i, np.uint8), b"labels": list(range(n))}
+            raw = b"not a pickle" if corrupt and i == 5 else pickle.dumps(batch)
+            info = tarfile.TarInfo(name)
+            info.size = len(raw)
+            archive.addfile(info, io.BytesIO(raw))
+
+
+def test_cifar10_loader_reads_the_python_archive(tmp_path):
+    _fake_cifar(tmp_path / "cifar-10-python.tar.gz")
+    X, y, Xt, yt = load_cifar10(tmp_path)
+    assert X.shape == (20, 3, 32, 32) and Xt.shape == (4, 3, 32, 32) and y.dtype == np.int64
+    assert X[4, 0, 0, 0] == 1 and Xt.max() == 5
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    _fake_cifar(bad / "cifar-10-python.tar.gz", corrupt=True)
+    with pytest.raises(CorruptDataError, match="test_batch"):
+        load_cifar10(bad)

@@ -1,0 +1,14 @@
+"""One dataset of the adversarial chapter as a cached .npz (rrr.data.adversarial)."""
+
+import sys
+
+from rrr.data.acquire import DataError
+from rrr.data.adversarial import load_adversarial_data
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+try:
+    data = load_adversarial_data(sm.params.source, sm.input[0], seed=sm.params.split_seed)
+except DataError as error:  # a message for the user, not a traceback
+    sys.exit(f"error: {error}")
+data.save(sm.output[0])
+print(f"{data.label}: train {len(data.X)}, validation {len(data.Xv)}, test {len(data.Xt)}, pixels in {data.clip}")

@@ -1,0 +1,35 @@
+"""Shared body of the Figure 14 and 18 scripts: the curves plus the CSV of the transfer matrices."""
+
+import numpy as np
+import pandas as pd
+
+from rrr.data.adversarial import EPSILONS, LABELS, MODELS, reference_transfer
+from rrr.experiments import read_json
+from rrr.plots import save_figure, use_style
+from rrr.plots.adversarial import transfer_figure
+
+
+def transfer_figure_and_table(sm) -> None:
+    use_style()
+    p = sm.params
+    metrics = {d: read_json(path) for d, path in zip(p.datasets, sm.input.metrics)}
+    titles = {d: f"{LABELS[p.sources[d]]}\n({metrics[d]['batches_normal']} batches)" for d in p.datasets}
+    comparable = [float(e) for e in p.epsilons] == list(EPSILONS)  # the reference's ε grid
+    references = {d: reference_transfer(p.references[d], p.attack) if p.references[d] and comparable else None
+                  for d in p.datasets}
+    fig = transfer_figure(metrics, titles, p.attack, p.models, p.epsilons, references, MODELS)
+    save_figure(fig, sm.output[0], sm.output[1])
+    rows = []
+    for d in p.datasets:
+        m, ref = metrics[d], references[d]
+        for evaluated in p.models:
+            for source in p.models:
+                for e, eps in enumerate(p.epsilons):
+                    values = np.asarray(m[f"{p.attack}_eps{eps:g}_{evaluated}_vs_{source}"])
+                    reference = ref[MODELS.index(evaluated), MODELS.index(source), e] if ref is not None else np.nan
+                    rows.append({"dataset": LABELS[p.sources[d]], "attack": p.attack, "evaluated": evaluated,
+                                 "source": source, "eps": eps, "accuracy_mean": values.mean(),
+                                 "accuracy_sd": values.std(ddof=1) if len(values) > 1 else 0.0,
+                                 "n_seeds": len(values), "n_images": m["n_attack"], "batches": m["batches_normal"],
+                                 "thesis_reference": reference})
+    pd.DataFrame(rows).to_csv(sm.output[2], index=False)

@@ -1,0 +1,21 @@
+"""Images for the L1-vs-L2 defence (thesis Fig. 23): a seeded subset of the train and test splits,
+uint8 (N, C, H, W). The thesis used CIFAR-10; offline runs use an MNIST-format dataset."""
+
+from pathlib import Path
+
+import numpy as np
+
+from rrr.data.cifar10 import load_cifar10
+from rrr.data.decoy_mnist import load_mnist
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+raw = Path(sm.input[0])
+if sm.params.dataset == "cifar10":
+    X, y, Xt, yt = load_cifar10(raw)
+else:  # mnist, fashion_mnist: the same IDX layout
+    X, y, Xt, yt = load_mnist(raw)
+    X, Xt = X.reshape(-1, 1, 28, 28), Xt.reshape(-1, 1, 28, 28)
+rng = np.random.default_rng(sm.params.seed)
+train = rng.permutation(len(y))[: sm.params.n_train]
+test = rng.permutation(len(yt))[: sm.params.n_test]
+np.savez_compressed(sm.output[0], X=X[train], y=y[train], Xt=Xt[test], yt=yt[test])

@@ -1,0 +1,40 @@
+"""Figure 7's explanations: input gradients ∂p̂_0/∂x and ∂p̂_1/∂x of one split's A = 0 model on
+its training rows, and LIME (continuous perturbation, reference §3 variant b) for the drawn rows."""
+
+from pathlib import Path
+
+import numpy as np
+
+from iris_cancer_measures import iris_usage, lime_tabular, lime_weights
+from rrr import input_gradients, load_model, predict_proba, unstack
+from rrr.experiments import set_threads
+from rrr.training import as_tensor
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+set_threads(sm.threads)
+split, rows, settings = sm.params.split, sm.params.rows, sm.params.lime
+d = np.load(sm.input.data)
+x, y = d["Xtr"][split], d["ytr"][split]
+model = unstack(load_model(sm.input.model), split)
+x_t = as_tensor(x)
+gradients = np.stack([input_gradients(model, x_t, "prob", target=k).numpy() for k in (0, 1)])
+
+
+def predict(rows_: np.ndarray) -> np.ndarray:
+    return predict_proba(model, rows_).numpy()
+
+
+explainer = lime_tabular(x, settings, discretize=False)
+lime = np.stack([[lime_weights(explainer, predict, x[r], k, settings) for k in (0, 1)] for r in rows])
+tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
+np.savez_compressed(
+    tmp,
+    x=x,
+    y=y,
+    rows=np.asarray(rows),
+    probabilities=predict(x),
+    gradients=gradients,  # (class, row, feature) over all training rows
+    lime=lime,  # (drawn row, class, feature)
+    iris_usage=iris_usage(input_gradients(model, x_t, "max_prob"), sm.params.cutoff),
+)
+tmp.replace(sm.output[0])

@@ -1,0 +1,36 @@
+"""20 Newsgroups (atheism vs Christianity) as dense TF-IDF arrays, plus what rendering and LIME need.
+
+Writes the arrays (npz) and, beside them (JSON), the test texts, class names and the fitted
+vectorizer's vocabulary and idf (``rrr.text_explanations.rebuild_vectorizer`` restores it).
+Small profiles keep the first n documents of each split before the vectorizer is fit.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from rrr.data.newsgroups import load_newsgroups, tfidf_features
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+(archive,) = sorted(Path(sm.input[0]).glob("*.tar.gz"))
+d = load_newsgroups(archive)
+counts = {"n_train_available": len(d["train_texts"]), "n_test_available": len(d["test_texts"])}
+n_train, n_test = sm.params.n_train, sm.params.n_test
+train_texts, y = d["train_texts"][:n_train], d["train_labels"][:n_train]
+test_texts, yt = d["test_texts"][:n_test], d["test_labels"][:n_test]
+X, Xt, vectorizer = tfidf_features(train_texts, test_texts, max_features=sm.params.max_features)
+
+tmp = Path(sm.output.npz).with_suffix(".tmp.npz")
+np.savez_compressed(tmp, X=X, y=y, Xt=Xt, yt=yt)
+tmp.replace(sm.output.npz)
+text = {
+    **counts,
+    "target_names": d["target_names"],
+    "vocabulary": vectorizer.get_feature_names_out().tolist(),
+    "idf": vectorizer.idf_.tolist(),
+    "test_texts": test_texts,
+}
+tmp = Path(sm.output.text).with_suffix(".tmp")
+tmp.write_text(json.dumps(text))
+tmp.replace(sm.output.text)

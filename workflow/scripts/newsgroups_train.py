@@ -1,0 +1,24 @@
+"""Train the 20 Newsgroups MLP with A = 0, one per seed (stacked), and record its accuracies."""
+
+import numpy as np
+
+from rrr.experiments import read_json, set_threads, train_replicates, write_json
+from rrr.models import save_model
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+set_threads(sm.threads)
+d = np.load(sm.input.data)
+model, history, metrics = train_replicates(
+    d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train, evaluate={"test": (d["Xt"], d["yt"])}
+)
+text = read_json(sm.input.text)
+metrics.update(
+    condition="plain",
+    n_train=len(d["y"]),
+    n_test=len(d["yt"]),
+    n_train_available=text["n_train_available"],
+    n_test_available=text["n_test_available"],
+)
+save_model(model, sm.output.model, seeds=sm.params.seeds, l1=0.0, train=dict(sm.params.train))
+history.to_frame().to_csv(sm.output.history, index=False)
+write_json(metrics, sm.output.metrics)

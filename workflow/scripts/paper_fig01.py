@@ -1,0 +1,21 @@
+"""Figure 1: probability and log-probability input gradients of 2D MLPs over their decision regions."""
+
+import numpy as np
+
+from rrr.experiments import read_json
+from rrr.plots import save_figure, use_style
+from rrr.plots.toy2d import gradient_figure
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+use_style()
+names = {"two-class": "two classes", "three-class": "three classes"}
+titles = []
+for dataset, path in zip(sm.params.datasets, sm.input.metrics):
+    acc = read_json(path)["train_accuracy"]
+    sd = np.std(acc, ddof=1) if len(acc) > 1 else 0.0
+    titles.append(
+        f"{names[dataset]}: train accuracy {np.mean(acc):.4f} ± {sd:.4f} ({len(acc)} seeds; arrows: seed 0)\n"
+        f"reference notebook: {sm.params.paper_train[dataset]}"
+    )
+fig = gradient_figure([dict(np.load(p)) for p in sm.input.gradients], titles)
+save_figure(fig, sm.output[0], sm.output[1])

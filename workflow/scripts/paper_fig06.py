@@ -1,0 +1,10 @@
+"""Figure 6: a Decoy-MNIST prediction fooled by the swatch, explained by input gradients and LIME."""
+
+import numpy as np
+
+from rrr.plots import save_figure, use_style
+from rrr.plots.decoy_mnist import fooled_example_figure
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+use_style()
+save_figure(fooled_example_figure(dict(np.load(sm.input[0]))), sm.output[0], sm.output[1])

@@ -1,0 +1,20 @@
+"""Figure 7: Iris-Cancer — input gradients vs. LIME weights over the 34 dimensions, Iris shaded."""
+
+import numpy as np
+
+from rrr.plots import save_figure, use_style
+from rrr.plots.iris_cancer import figure07
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+use_style()
+e = np.load(sm.input[0])
+fig = figure07(
+    e["y"],
+    e["rows"].tolist(),
+    e["probabilities"],
+    e["gradients"],
+    e["lime"],
+    float(e["iris_usage"]),
+    sm.params.reference_usage,
+)
+save_figure(fig, sm.output[0], sm.output[1])

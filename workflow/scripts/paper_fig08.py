@@ -1,0 +1,15 @@
+"""Figure 8: Iris-Cancer over random splits — Iris explanation share and test accuracy with Iris
+in and out, A = 0 vs full A."""
+
+import numpy as np
+
+from rrr.experiments import read_json
+from rrr.plots import save_figure, use_style
+from rrr.plots.iris_cancer import figure08
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+use_style()
+metrics = {c: read_json(p) for c, p in zip(sm.params.conditions, sm.input.metrics)}
+n_test = np.load(sm.input.data)["yte"].shape[1]
+fig = figure08(metrics, n_test, sm.params.paper)
+save_figure(fig, sm.output[0], sm.output[1])

@@ -1,0 +1,50 @@
+"""Figure 12 (App. B): Toy-Color test accuracy vs number of training examples for A = 0 and the
+Pro/Anti-Rule masks (λ1 = 1e4, normalized losses), mean ± sd over seeds; the reference's stored
+models (rescored on a fresh test set, spec §4.3) as small crosses."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from rrr.experiments import read_json
+from rrr.plots import PALETTE, save_figure, use_style
+from rrr.plots.toy_color import learning_curves, mask_inset
+from rrr.toy_color_rules import condition_masks
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+use_style()
+summary = read_json(sm.input[0])
+sizes = summary["sizes"]
+STYLES = {
+    "plain": {"color": "0.15", "label": "A = 0", "marker": "o"},
+    "pro_rule1": {"color": PALETTE[0], "label": "Pro-Rule 1 (all but corners)", "marker": "^"},
+    "anti_rule2": {"color": PALETTE[1], "label": "Anti-Rule 2 (top middle)", "marker": "v"},
+    "pro_rule2": {"color": PALETTE[2], "label": "Pro-Rule 2 (all but top middle)", "marker": "s"},
+    "anti_rule1": {"color": PALETTE[4], "label": "Anti-Rule 1 (corners)", "marker": "D"},
+}
+SHORT = {"pro_rule1": "Pro-R1", "anti_rule2": "Anti-R2", "pro_rule2": "Pro-R2", "anti_rule1": "Anti-R1"}
+# Reference §4.3: test accuracy of the authors' stored models at 11 of the 32 sizes.
+STORED_SIZES = [10, 24, 47, 92, 181, 353, 689, 1345, 2626, 5124, 10000]
+STORED = {
+    "plain": [.512, .501, .532, .536, .589, .637, .697, .910, .960, .973, .994],
+    "pro_rule1": [.767, .898, .914, .946, .878, .925, .951, .985, .998, .989, 1.000],
+    "pro_rule2": [.570, .592, .793, .649, .726, .792, .876, .958, .975, .942, .985],
+    "anti_rule1": [.510, .499, .506, .506, .512, .558, .584, .660, .960, .965, .990],
+    "anti_rule2": [.507, .499, .506, .571, .637, .767, .901, .969, .981, .990, .998],
+}
+panels = (["plain", "pro_rule1", "anti_rule2"], ["plain", "pro_rule2", "anti_rule1"])
+n_seeds = len(summary["seeds"])
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained", sharey=True)
+for ax, names in zip(axes, panels):
+    learning_curves(ax, sizes, {c: np.asarray(summary[f"{c}_test_accuracy"]) for c in names}, STYLES)
+    for c in names:
+        ax.scatter(STORED_SIZES, STORED[c], marker="x", s=18, color=STYLES[c]["color"], alpha=0.7, zorder=4)
+    ax.axhline(sm.params.paper_level, color="0.5", linestyle=":", linewidth=0.9)
+    ax.axvline(100, color="0.5", linestyle=":", linewidth=0.9)
+    ax.scatter([], [], marker="x", color="0.4", label="authors' stored models (ref. §4.3)")
+    ax.legend(loc="lower right", fontsize=8)
+    for k, c in enumerate(names[1:]):
+        mask_inset(ax, condition_masks()[c], [0.03 + 0.13 * k, 0.56, 0.1, 0.26], STYLES[c]["color"], SHORT[c])
+axes[1].set_ylabel("")
+fig.suptitle(f"Toy Color: explanations can reduce data requirements (mean ± sd over {n_seeds} seeds; "
+             "dotted: 95% and N = 100)", fontsize=10)
+save_figure(fig, sm.output[0], sm.output[1])

@@ -1,0 +1,5 @@
+"""Figure 14: FGSM transfer — every model's accuracy on every model's FGSM examples vs ε, per dataset."""
+
+from adv_figures import transfer_figure_and_table
+
+transfer_figure_and_table(snakemake)  # noqa: F821 (injected by Snakemake)

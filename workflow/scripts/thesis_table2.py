@@ -1,0 +1,12 @@
+"""Table 2: the human study scored from the configured answers CSV (none yet: the table lists the
+stimuli's conditions with empty scores beside the thesis's numbers)."""
+
+from pathlib import Path
+
+import pandas as pd
+from thesis_table2_score import table2
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+key = pd.concat([pd.read_csv(Path(d) / "answer_key.csv") for d in sm.input.stimuli])
+answers = pd.read_csv(sm.input.answers) if sm.input.answers else None
+table2(key, answers).to_csv(sm.output[0], index=False)

@@ -1,0 +1,14 @@
+"""Generate one 2D toy dataset (spec §1.5): two_class_2d or three_class_2d."""
+
+from pathlib import Path
+
+import numpy as np
+
+from rrr.data import three_class_2d, two_class_2d
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+make = two_class_2d if sm.wildcards.dataset == "two-class" else three_class_2d
+X, y = make(n=sm.params.n, seed=sm.params.seed)
+tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
+np.savez_compressed(tmp, X=X, y=y)
+tmp.replace(sm.output[0])

@@ -1,0 +1,15 @@
+"""Train the 50-30 MLP on a 2D toy dataset (64 epochs, batch 256, raw inputs), one model per seed, stacked."""
+
+import numpy as np
+
+from rrr.experiments import set_threads, train_replicates, write_json
+from rrr.models import save_model
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+set_threads(sm.threads)
+d = np.load(sm.input[0])
+model, history, metrics = train_replicates(d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train)
+metrics["dataset"] = sm.wildcards.dataset
+save_model(model, sm.output.model, seeds=sm.params.seeds, train=dict(sm.params.train))
+history.to_frame().to_csv(sm.output.history, index=False)
+write_json(metrics, sm.output.metrics)

@@ -1,0 +1,28 @@
+"""Train the Toy-Color MLPs of one condition (reference §4.1 TC-expl / TC-neither), one per seed, stacked.
+
+plain: A = 0. rule1: A = top middle, so the model must use rule 1 (corners). rule2: A = corners.
+neither: A = both, with the much larger λ1 of the reference.
+"""
+
+import numpy as np
+import torch
+
+from rrr.experiments import set_threads, train_replicates, write_json
+from rrr.models import save_model
+from rrr.toy_color_rules import condition_masks, rule_scores
+
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+set_threads(sm.threads)
+condition = sm.wildcards.condition
+d = np.load(sm.input.data)
+feature_mask = condition_masks()[condition]
+mask = None if feature_mask is None else torch.as_tensor(feature_mask).expand(*d["X"].shape)
+l1 = sm.params.l1
+model, history, metrics = train_replicates(
+    d["X"], d["y"], mask, seeds=sm.params.seeds, l1=l1, train=sm.params.train, evaluate={"test": (d["Xt"], d["yt"])}
+)
+metrics.update(rule_scores(model, d["Xt"][: sm.params.score_rows], sm.params.cutoff))
+metrics.update(condition=condition, annotated_features=int(0 if feature_mask is None else feature_mask.sum()))
+save_model(model, sm.output.model, seeds=sm.params.seeds, l1=l1, train=dict(sm.params.train), condition=condition)
+history.to_frame().to_csv(sm.output.history, index=False)
+write_json(metrics, sm.output.metrics)
