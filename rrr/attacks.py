@@ -27,7 +27,9 @@ from rrr.defenses import predict_logits
 ATTACK_BATCH = 256
 
 
-def art_classifier(model: nn.Module, clip: tuple[float, float], input_dim: int, n_classes: int = 10) -> PyTorchClassifier:
+def art_classifier(
+    model: nn.Module, clip: tuple[float, float], input_dim: int, n_classes: int = 10
+) -> PyTorchClassifier:
     """Wrap a logits model for ART (softmax cross-entropy loss, evaluation mode)."""
     device = next(model.parameters()).device
     return PyTorchClassifier(
@@ -81,7 +83,9 @@ def _logit_jacobian(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return torch.stack(rows, 1)
 
 
-def _best_pairs(alpha: torch.Tensor, beta: torch.Tensor, domain: torch.Tensor, increase: bool) -> tuple[torch.Tensor, torch.Tensor]:
+def _best_pairs(
+    alpha: torch.Tensor, beta: torch.Tensor, domain: torch.Tensor, increase: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
     """cleverhans 2.0 ``saliency_map``: per example the feature pair (p, q) maximising
     −(α_p+α_q)(β_p+β_q) subject to α_p+α_q > 0 and β_p+β_q < 0 (signs flipped when decreasing)."""
     coef = 1.0 if increase else -1.0
@@ -155,20 +159,27 @@ def transfer_accuracies(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Accuracy of every model (vs the true labels) on examples made from every model's gradients.
 
-    FGSM when ``targeted`` is False; TGSM with target (y+1) mod 10 otherwise. Returns
-    ``accuracy[evaluated, source, eps]``, the boolean ``correct[evaluated, source, eps, example]``
-    and ``unperturbed[source, eps, example]`` (the example came back identical to the clean one).
+    FGSM when ``targeted`` is False; TGSM with target (y+1) mod 10 otherwise. All ε of one source
+    model go through ART in one call (a per-example ε). Returns ``accuracy[evaluated, source, eps]``,
+    the boolean ``correct[evaluated, source, eps, example]`` and ``unperturbed[source, eps, example]``
+    (the example came back identical to the clean one).
     """
     names = list(models)
     device = next(next(iter(models.values())).parameters()).device
-    labels = (y + 1) % 10 if targeted else y
-    correct = np.zeros((len(names), len(names), len(epsilons), len(x)), bool)
-    unperturbed = np.zeros((len(names), len(epsilons), len(x)), bool)
+    x = _np(x)
+    n, n_eps = len(x), len(epsilons)
+    labels = np.tile((y + 1) % 10 if targeted else y, n_eps)
+    eps = np.repeat(np.asarray(epsilons, np.float32), n)[:, None]
+    correct = np.zeros((len(names), len(names), n_eps, n), bool)
+    unperturbed = np.zeros((len(names), n_eps, n), bool)
     for j, source in enumerate(names):
-        for e, eps in enumerate(epsilons):
-            x_adv = gradient_sign_attack(models[source], x, labels, eps, clip, targeted=targeted)
-            unperturbed[j, e] = (x_adv == x).all(1)
-            xt = torch.as_tensor(x_adv, device=device)
-            for i, evaluated in enumerate(names):
-                correct[i, j, e] = predict_logits(models[evaluated], xt).argmax(-1).cpu().numpy() == y
+        attack = FastGradientMethod(art_classifier(models[source], clip, x.shape[1]), norm=np.inf, eps=eps,
+                                    eps_step=np.full_like(eps, 0.1), targeted=targeted,
+                                    batch_size=len(eps))  # eps_step: unused (minimal=False)
+        x_adv = attack.generate(np.tile(x, (n_eps, 1)), y=labels)
+        unperturbed[j] = (x_adv == np.tile(x, (n_eps, 1))).all(1).reshape(n_eps, n)
+        xt = torch.as_tensor(x_adv, device=device)
+        for i, evaluated in enumerate(names):
+            pred = predict_logits(models[evaluated], xt).argmax(-1).cpu().numpy().reshape(n_eps, n)
+            correct[i, j] = pred == y
     return correct.mean(-1), correct, unperturbed

@@ -30,14 +30,23 @@ class ConvAutoencoder(nn.Module):
         self.config = {"side": side, "n_latent": n_latent, "n_supervised": n_supervised, "channels": channels}
         c, s = channels, side // 4
         self.encoder = nn.Sequential(
-            nn.Conv2d(1, c, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(c, 2 * c, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Flatten(), nn.Linear(2 * c * s * s, 64), nn.ReLU(), nn.Linear(64, n_latent),
+            nn.Conv2d(1, c, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(c, 2 * c, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(2 * c * s * s, 64),
+            nn.ReLU(),
+            nn.Linear(64, n_latent),
         )
         self.decoder = nn.Sequential(
-            nn.Linear(n_latent, 64), nn.ReLU(), nn.Linear(64, 2 * c * s * s), nn.ReLU(),
+            nn.Linear(n_latent, 64),
+            nn.ReLU(),
+            nn.Linear(64, 2 * c * s * s),
+            nn.ReLU(),
             nn.Unflatten(1, (2 * c, s, s)),
-            nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1),
+            nn.ReLU(),
             nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),
         )
         self.register_buffer("target_mean", torch.zeros(n_supervised))

@@ -84,7 +84,9 @@ def predicted_labels(logits: torch.Tensor) -> torch.Tensor:
     return top / top.sum(-1, keepdim=True)
 
 
-def objective_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, objective: Objective) -> tuple[torch.Tensor, torch.Tensor]:
+def objective_loss(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, objective: Objective
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The minibatch loss of ``objective`` and the clean logits (model in training mode)."""
     hard = y.dtype == torch.long
     x = x.detach().requires_grad_(bool(objective.double_backprop or objective.insensitive or objective.advtrain_eps))

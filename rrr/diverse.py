@@ -31,7 +31,8 @@ COS_EPS = 1e-6
 
 @dataclass
 class DiverseHistory:
-    """Per-epoch means: each model's cross-entropy (n,), the mean cos² over pairs and examples, train accuracies (n,)."""
+    """Per epoch: each model's mean cross-entropy (n,), the mean cos² over pairs and examples, and
+    each model's train accuracy (n,)."""
 
     cross_entropy: list = field(default_factory=list)
     overlap: list = field(default_factory=list)

@@ -210,8 +210,9 @@ def fit_input_penalty(
             xb, yb = x_t[idx], y_t[idx]
             if n_models is not None:
                 xb, yb = xb.expand(n_models, *xb.shape), yb.expand(n_models, *yb.shape)
-            ce, pen = penalty_terms(model, xb, yb, penalty, output=output, sigma=sigma,
-                                    n_samples=n_samples, generator=generator)
+            ce, pen = penalty_terms(
+                model, xb, yb, penalty, output=output, sigma=sigma, n_samples=n_samples, generator=generator
+            )
             total = (ce + lam_t * pen).sum()
             if not torch.isfinite(total):
                 raise FloatingPointError(f"objective became {total.item()}; lower lam or lr.")
@@ -237,7 +238,6 @@ def evaluate_penalty(
         x_t, y_t = x_t.expand(n_models, *x_t.shape), y_t.expand(n_models, *y_t.shape)
     _, pen = penalty_terms(model, x_t, y_t, penalty, output=output)
     return np.atleast_1d(pen.detach().numpy())
-
 
 
 def sine_boundary_2d(n: int, seed: int = 0, extent: float = 3.0) -> tuple[np.ndarray, np.ndarray]:

@@ -89,6 +89,27 @@ def rule_scores(model: nn.Module, x: ArrayLike, cutoff: float = 0.67) -> dict[st
     return {"rule1_score": np.atleast_1d(corners).tolist(), "rule2_score": np.atleast_1d(top_middle).tolist()}
 
 
+def gradient_pixels(gradients: np.ndarray, cutoff: float = 0.67) -> np.ndarray:
+    """(n, 25) bool: pixels with a channel in M_cutoff of the gradient (the reference's white dots)."""
+    return pixel_mask(largest_gradient_mask(as_tensor(gradients), cutoff)).numpy()
+
+
+def lime_pixels(weights: np.ndarray, top: int) -> np.ndarray:
+    """(n, 25) bool: pixels holding one of LIME's ``top`` largest-|weight| features (paper Fig. 2)."""
+    weights = np.asarray(weights)
+    order = np.argsort(-np.abs(weights), axis=-1)[..., :top]
+    chosen = np.zeros(weights.shape, dtype=bool)
+    np.put_along_axis(chosen, order, np.take_along_axis(weights, order, axis=-1) != 0, axis=-1)
+    return pixel_mask(torch.as_tensor(chosen)).numpy()
+
+
+def region_share(pixels: np.ndarray, feature_mask: np.ndarray) -> np.ndarray:
+    """Per example, the fraction of selected pixels (n, 25) that lie in a region (a 75-wide feature mask)."""
+    region = _region(feature_mask).numpy()
+    pixels = np.asarray(pixels, dtype=bool)
+    return (pixels & region).sum(axis=-1) / np.maximum(pixels.sum(axis=-1), 1)
+
+
 def data_needed(sizes: Sequence[int], accuracy: Sequence[float], level: float) -> float | None:
     """The first training size whose accuracy exceeds ``level`` (None if none does)."""
     above = np.flatnonzero(np.asarray(accuracy) > level)

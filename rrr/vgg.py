@@ -55,8 +55,7 @@ def vgg(
                 channels = int(item)
         if size < 1:
             raise ValueError(f"{side}×{side} inputs are pooled away by {layers_cfg}.")
-        layers += [nn.Flatten(), nn.Linear(channels * size * size, hidden), nn.ReLU(),
-                   nn.Linear(hidden, n_classes)]
+        layers += [nn.Flatten(), nn.Linear(channels * size * size, hidden), nn.ReLU(), nn.Linear(hidden, n_classes)]
         return nn.Sequential(*layers)
 
 
@@ -78,4 +77,3 @@ def fgsm(
             (g,) = torch.autograd.grad(F.cross_entropy(model(xb), yb, reduction="sum"), xb)
         out.append((xb.detach() + epsilon * g.sign()).clamp(*clip))
     return torch.cat(out)
-

@@ -216,6 +216,12 @@ def test_transfer_accuracies_shapes_and_clean_column():
         clean = (m(torch.as_tensor(x)).argmax(-1).numpy() == y).mean()
         assert np.allclose(acc[i, :, 0], clean)
     assert unperturbed[:, 0].all() and not unperturbed[:, 1].any()
+    x_adv = fgsm(models["b"], x, y, 0.3, (0.0, 1.0))  # one ε at a time gives the same examples
+    pred = models["a"](torch.as_tensor(x_adv)).argmax(-1).numpy()
+    assert np.array_equal(correct[0, 1, 1], pred == y)
+    _, correct_t, _ = transfer_accuracies(models, x, y, [0.2], (0.0, 1.0), targeted=True)
+    x_t = tgsm(models["a"], x, (y + 1) % 10, 0.2, (0.0, 1.0))
+    assert np.array_equal(correct_t[1, 0, 0], models["b"](torch.as_tensor(x_t)).argmax(-1).numpy() == y)
 
 
 # --- data, reference numbers, claims --------------------------------------------------------------

@@ -59,10 +59,12 @@ def test_quadrant_grid_keeps_quadrants_one_and_three():
 def test_joint_training_with_the_cosine_penalty_makes_gradients_orthogonal():
     X, y = quadrant_grid(10, 10.0)
     kwargs = dict(epochs=80, batch_size=50, lr=1e-2, seed=0)
-    pair, history = train_diverse_models([smooth_mlp(2, 2, (16,), seed=s) for s in (0, 1)], X, y,
-                                         lambda_overlap=0.02, **kwargs)
-    plain, _ = train_diverse_models([smooth_mlp(2, 2, (16,), seed=s) for s in (0, 1)], X, y,
-                                    lambda_overlap=0.0, **kwargs)
+    pair, history = train_diverse_models(
+        [smooth_mlp(2, 2, (16,), seed=s) for s in (0, 1)], X, y, lambda_overlap=0.02, **kwargs
+    )
+    plain, _ = train_diverse_models(
+        [smooth_mlp(2, 2, (16,), seed=s) for s in (0, 1)], X, y, lambda_overlap=0.0, **kwargs
+    )
     diverse_cos = np.abs(gradient_cosines(pair, X)).mean()
     assert diverse_cos < 0.15 and np.abs(gradient_cosines(plain, X)).mean() > 0.5
     assert min(rrr.accuracy(m, X, y) for m in pair) == 1.0

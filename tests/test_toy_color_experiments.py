@@ -8,14 +8,16 @@ import torch
 
 from rrr import mlp, mlp_stack
 from rrr.data import corner_mask, top_middle_mask
-from rrr.plots.toy_color import gradient_pixels, lime_pixels
 from rrr.toy_color_rules import (
     best_below,
     condition_masks,
     data_needed,
     extra_data_ratio,
     first_rows_masks,
+    gradient_pixels,
+    lime_pixels,
     log_grid,
+    region_share,
     rule_scores,
     rule_shares,
     stacked_masks,
@@ -124,3 +126,11 @@ def test_figure_dots_for_gradients_and_lime():
     w[0, [30, 60, 72]] = [0.6, 0.5, -0.4]
     w[0, 45] = 0.1  # the 7th feature: not drawn with top 6
     assert np.flatnonzero(lime_pixels(w, top=6)[0]).tolist() == [0, 10, 20, 24]
+
+
+def test_region_share_of_selected_pixels():
+    pixels = np.zeros((3, 25), dtype=bool)
+    pixels[0, [0, 4, 12]] = True  # two corners and the center
+    pixels[1, [1, 2]] = True
+    assert region_share(pixels, corner_mask()).tolist() == pytest.approx([2 / 3, 0.0, 0.0])
+    assert region_share(pixels, top_middle_mask()).tolist() == pytest.approx([0.0, 1.0, 0.0])

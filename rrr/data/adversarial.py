@@ -176,7 +176,9 @@ def load_adversarial_data(source: str, raw: str | Path, *, seed: int = 0, test_f
     if source == "notmnist_small":
         archive = raw / "notMNIST_small.tar.gz"
         if not archive.is_file():
-            raise MissingDataError(f"{archive} is missing; fetch it with `python -m rrr.data.acquire notmnist_small {raw}`")
+            raise MissingDataError(
+                f"{archive} is missing; fetch it with `python -m rrr.data.acquire notmnist_small {raw}`"
+            )
         images, labels = _read_notmnist_tar(archive)
         return _permuted_split(_notmnist_pixels(images), labels, source, seed, test_fraction, validation_fraction)
     if source == "svhn":

@@ -26,8 +26,12 @@ def render(size: np.ndarray, x: np.ndarray, y: np.ndarray, shade: np.ndarray, si
     top-left corner (``y``, ``x``) filled with 1."""
     images = np.broadcast_to(np.asarray(shade, np.float32)[:, None, None], (len(size), side, side)).copy()
     rows, cols = np.arange(side)[None, :, None], np.arange(side)[None, None, :]
-    inside = ((rows >= y[:, None, None]) & (rows < (y + size)[:, None, None])
-              & (cols >= x[:, None, None]) & (cols < (x + size)[:, None, None]))
+    inside = (
+        (rows >= y[:, None, None])
+        & (rows < (y + size)[:, None, None])
+        & (cols >= x[:, None, None])
+        & (cols < (x + size)[:, None, None])
+    )
     images[inside] = SQUARE_SHADE
     return images
 
@@ -54,8 +58,12 @@ def sample_factors(
         shade = rng.uniform(lo, hi)
     x = rng.integers(0, side - size + 1)
     y = rng.integers(0, side - size + 1)
-    return {"size": size.astype(np.int64), "x": x.astype(np.int64), "y": y.astype(np.int64),
-            "shade": shade.astype(np.float32)}
+    return {
+        "size": size.astype(np.int64),
+        "x": x.astype(np.int64),
+        "y": y.astype(np.int64),
+        "shade": shade.astype(np.float32),
+    }
 
 
 def make_squares(n: int, split: str, seed: int = 0, side: int = SIDE) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -29,7 +29,7 @@ def _mean_sd(values: Sequence[float]) -> tuple[float, float]:
 
 def _strip(ax: plt.Axes, groups: Mapping[str, Sequence[float]]) -> None:
     """Mean ± sd bars with one dot per run."""
-    for i, (label, values) in enumerate(groups.items()):
+    for i, values in enumerate(groups.values()):
         m, s = _mean_sd(values)
         ax.bar(i, m, yerr=s, color=PALETTE[i + 3], alpha=0.8, capsize=4)
         ax.scatter(np.full(len(values), i) + np.linspace(-0.15, 0.15, len(values)), values, s=10, color="0.2", zorder=4)
@@ -39,8 +39,9 @@ def _strip(ax: plt.Axes, groups: Mapping[str, Sequence[float]]) -> None:
 def figure13(surfaces: Mapping[str, np.ndarray], sequential: Mapping, joint: Mapping) -> plt.Figure:
     """Normal restarts, sequential FAE, the jointly trained pair, and their gradient |cos|."""
     X, y, t = surfaces["X"], surfaces["y"], surfaces["ticks"]
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.8), layout="constrained",
-                             gridspec_kw={"width_ratios": [1, 1, 1, 0.8]})
+    fig, axes = plt.subplots(
+        1, 4, figsize=(14, 3.8), layout="constrained", gridspec_kw={"width_ratios": [1, 1, 1, 0.8]}
+    )
     for ax in axes[:3]:
         _data(ax, X, y)
         ax.set_aspect("equal")
@@ -49,22 +50,28 @@ def figure13(surfaces: Mapping[str, np.ndarray], sequential: Mapping, joint: Map
     for s, surface in enumerate(surfaces["sequential"][:, 0]):
         ax.contour(t, t, surface, levels=[0], colors=[PALETTE[(s + 2) % len(PALETTE)]], linewidths=1.3)
     lo, hi = min(sequential["first_angle"]), max(sequential["first_angle"])
-    ax.set_title(f"normal MLP, {len(surfaces['sequential'])} restarts\nboundary normals at {lo:.0f}–{hi:.0f}° (45° = diagonal)")
+    ax.set_title(
+        f"normal MLP, {len(surfaces['sequential'])} restarts\nboundary normals at {lo:.0f}–{hi:.0f}° (45° = diagonal)"
+    )
     ax = axes[1]
     for i, style in enumerate(("-", "--")):
         ax.contour(t, t, surfaces["sequential"][0, i], levels=[0], colors=["black"], linestyles=[style], linewidths=1.5)
     ax.plot([], [], "k-", label="θ₀")
     ax.plot([], [], "k--", label="θ₁ (A = M₀.₆₇[θ₀])")
     ax.legend(loc="lower right", fontsize=7, markerscale=3)
-    ax.set_title(f"sequential find-another-explanation\nA covers {sequential['mask_fraction'][0]:.0%} of "
-                 f"entries; |cos ∇θ₀, ∇θ₁| = {sequential['abs_cos'][0]:.2f}")
+    ax.set_title(
+        f"sequential find-another-explanation\nA covers {sequential['mask_fraction'][0]:.0%} of "
+        f"entries; |cos ∇θ₀, ∇θ₁| = {sequential['abs_cos'][0]:.2f}"
+    )
     ax = axes[2]
     for i, color in enumerate((PALETTE[4], PALETTE[2])):
         ax.contour(t, t, surfaces["joint"][0, i], levels=[0], colors=[color], linewidths=2)
         ax.plot([], [], color=color, label=f"model {i + 1}")
     ax.legend(loc="lower right", fontsize=7, markerscale=3)
-    ax.set_title(f"jointly trained pair, cos² penalty\n|cos ∇f₁, ∇f₂| = {joint['abs_cos'][0]:.3f}, "
-                 f"normals at {joint['angle_low'][0]:.0f}° and {joint['angle_high'][0]:.0f}°")
+    ax.set_title(
+        f"jointly trained pair, cos² penalty\n|cos ∇f₁, ∇f₂| = {joint['abs_cos'][0]:.3f}, "
+        f"normals at {joint['angle_low'][0]:.0f}° and {joint['angle_high'][0]:.0f}°"
+    )
     ax = axes[3]
     _strip(ax, {"sequential\n(θ₀, θ₁)": sequential["abs_cos"], "joint\n(f₁, f₂)": joint["abs_cos"]})
     ax.set_ylim(0, 1)
@@ -87,27 +94,36 @@ def figure24(
     axes = left.subplots(2, len(shown), sharex=True, sharey=True, squeeze=False)
     level_colors = [PALETTE[0], PALETTE[9], DECISION, PALETTE[3], PALETTE[1]]
     curve = np.linspace(t[0], t[-1], 400)
-    for row, (name, label) in enumerate((("gradient", "gradient ‖∇ₓ Σ log p̂‖²"), ("hessian", "Hessian ‖∇²ₓ Σ log p̂‖²_F"))):
+    for row, (name, label) in enumerate(
+        (("gradient", "gradient ‖∇ₓ Σ log p̂‖²"), ("hessian", "Hessian ‖∇²ₓ Σ log p̂‖²_F"))
+    ):
         m = metrics[name]
         for col, lam in enumerate(shown):
             j = lambdas.index(lam)
             ax = axes[row, col]
-            ax.contour(t, t, surfaces[name][0, j], levels=list(LEVELS), colors=level_colors,
-                       linewidths=[1, 1, 2.2, 1, 1])
+            ax.contour(
+                t, t, surfaces[name][0, j], levels=list(LEVELS), colors=level_colors, linewidths=[1, 1, 2.2, 1, 1]
+            )
             ax.plot(curve, np.sin(curve), color=TRUE_BOUNDARY, lw=1.8)
-            ax.add_patch(plt.Rectangle((-extent, -extent), 2 * extent, 2 * extent, fill=False, ls=":", lw=0.8, color="0.4"))
+            ax.add_patch(
+                plt.Rectangle((-extent, -extent), 2 * extent, 2 * extent, fill=False, ls=":", lw=0.8, color="0.4")
+            )
             ax.set_aspect("equal")
             acc, _ = _mean_sd(m[f"test_accuracy_lam{lam:g}"])
             ratio, _ = _mean_sd(m[f"penalty_to_ce_at_unregularized_lam{lam:g}"])
-            title = f"{name}, λ = {lam:g}\nacc {acc:.3f}" + (f", λΩ(θ₀)/CE(θ₀) = {ratio:.3g}" if lam else " (unregularized)")
+            title = f"{name}, λ = {lam:g}\nacc {acc:.3f}" + (
+                f", λΩ(θ₀)/CE(θ₀) = {ratio:.3g}" if lam else " (unregularized)"
+            )
             ax.set_title(title, fontsize=8)
             if col == 0:
                 ax.set_ylabel(f"{label}\nx₂", fontsize=8)
             if row == 1:
                 ax.set_xlabel("x₁")
     handles = [plt.Line2D([], [], color=TRUE_BOUNDARY, lw=1.8, label="true boundary x₂ = sin x₁")]
-    handles += [plt.Line2D([], [], color=c, lw=2.2 if v == 0 else 1, label=f"log-odds = {v:g}")
-                for v, c in zip(LEVELS, level_colors)]
+    handles += [
+        plt.Line2D([], [], color=c, lw=2.2 if v == 0 else 1, label=f"log-odds = {v:g}")
+        for v, c in zip(LEVELS, level_colors)
+    ]
     left.legend(handles=handles, loc="outside lower center", ncol=6, fontsize=7)
     left.suptitle("Level sets of a 10-unit softplus MLP's log-odds (seed 0; dotted: training data)", fontsize=10)
 
@@ -115,16 +131,28 @@ def figure24(
     table = estimator.groupby(["sigma", "n_samples"], as_index=False).mean(numeric_only=True)
     for i, (sigma, part) in enumerate(table.groupby("sigma")):
         color = PALETTE[i + 4]
-        ax.plot(part["n_samples"], part["median_pointwise_relative_error"], "o-", color=color,
-                label=f"σ = {sigma:g}: per point (median)")
-        ax.plot(part["n_samples"], part["relative_error_of_mean"], "s--", color=color,
-                label=f"σ = {sigma:g}: mean over points")
+        ax.plot(
+            part["n_samples"],
+            part["median_pointwise_relative_error"],
+            "o-",
+            color=color,
+            label=f"σ = {sigma:g}: per point (median)",
+        )
+        ax.plot(
+            part["n_samples"],
+            part["relative_error_of_mean"],
+            "s--",
+            color=color,
+            label=f"σ = {sigma:g}: mean over points",
+        )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("random directions K per point")
     ax.set_ylabel("relative error vs exact ‖H‖²_F")
-    ax.set_title("Rifai et al.'s estimator\nE‖∇f(x+ε) − ∇f(x)‖²/σ², ε ~ N(0, σ²I)\n(unregularized models, test points)",
-                 fontsize=9)
+    ax.set_title(
+        "Rifai et al.'s estimator\nE‖∇f(x+ε) − ∇f(x)‖²/σ², ε ~ N(0, σ²I)\n(unregularized models, test points)",
+        fontsize=9,
+    )
     ax.legend(fontsize=7)
     return fig
 
@@ -146,8 +174,9 @@ def figure23(metrics: Mapping, clean: Mapping[str, Mapping], title: str, l1_fact
         sub = mean[np.ix_(idx, idx)]
         image = ax.imshow(sub, cmap="magma_r", vmin=0, vmax=vmax)
         for (a, b), v in np.ndenumerate(sub):
-            ax.text(b, a, f"{v:.2f}", ha="center", va="center", fontsize=8,
-                    color="white" if v > 0.6 * vmax else "black")
+            ax.text(
+                b, a, f"{v:.2f}", ha="center", va="center", fontsize=8, color="white" if v > 0.6 * vmax else "black"
+            )
         ax.set_xticks(range(len(idx)), labels, rotation=30, fontsize=8)
         ax.set_yticks(range(len(idx)), labels, fontsize=8)
         ax.set_xlabel("target model (scores the examples), λ")
@@ -163,12 +192,25 @@ def figure23(metrics: Mapping, clean: Mapping[str, Mapping], title: str, l1_fact
         lams = [float(n.split("_lam")[1]) for n in keys]
         stats = [_mean_sd(metrics[f"whitebox_loss_{n}"]) for n in keys]
         xs = lams  # L1 nets were trained with l1_factor·λ
-        ax.errorbar(xs, [s[0] for s in stats], yerr=[s[1] for s in stats], marker="o", capsize=3,
-                    color=PALETTE[i], label=f"{norm.upper()}" + (f" (trained with {l1_factor:g}·λ)" if norm == "l1" else ""))
+        ax.errorbar(
+            xs,
+            [s[0] for s in stats],
+            yerr=[s[1] for s in stats],
+            marker="o",
+            capsize=3,
+            color=PALETTE[i],
+            label=f"{norm.upper()}" + (f" (trained with {l1_factor:g}·λ)" if norm == "l1" else ""),
+        )
         accs = [_mean_sd(clean[norm][f"clean_accuracy_lam{lam:g}"])[0] for lam in lams]
         for x, (m, _), a in zip(xs, stats, accs):
-            ax.annotate(f"clean {a:.2f}", (x, m), textcoords="offset points", xytext=(4, 6 - 14 * i), fontsize=7,
-                        color=PALETTE[i])
+            ax.annotate(
+                f"clean {a:.2f}",
+                (x, m),
+                textcoords="offset points",
+                xytext=(4, 6 - 14 * i),
+                fontsize=7,
+                color=PALETTE[i],
+            )
     ax.set_xscale("log")
     ax.set_ylim(bottom=0)
     ax.set_xlabel("λ")
@@ -176,18 +218,29 @@ def figure23(metrics: Mapping, clean: Mapping[str, Mapping], title: str, l1_fact
     ax.set_title(f"L1 vs L2 as a defence, ε = {metrics['epsilon']:g}")
     ax.legend(fontsize=8)
     if collapsed:
-        title += (f"\n† collapsed: clean accuracy < {metrics['useful_fraction']:.0%} of the unregularized net's "
-                  "(left out of the L1-vs-L2 summaries)")
+        title += (
+            f"\n† collapsed: clean accuracy < {metrics['useful_fraction']:.0%} of the unregularized net's "
+            "(left out of the L1-vs-L2 summaries)"
+        )
     fig.suptitle(title, fontsize=10)
     return fig
 
 
-def figure25(images: Mapping[str, np.ndarray], labels: Mapping[str, np.ndarray],
-             normal: Mapping, diverse: Mapping, thesis_normal: float) -> plt.Figure:
+def figure25(
+    images: Mapping[str, np.ndarray],
+    labels: Mapping[str, np.ndarray],
+    normal: Mapping,
+    diverse: Mapping,
+    thesis_normal: float,
+) -> plt.Figure:
     """Example images of the three splits, and accuracies of the normal and latent-space models."""
     fig = plt.figure(figsize=(13, 4.6), layout="constrained")
     left, right = fig.subfigures(1, 2, width_ratios=[1, 1.5])
-    splits = [("train", "train (confounded)"), ("test_size", "test: size decides"), ("test_color", "test: colour decides")]
+    splits = [
+        ("train", "train (confounded)"),
+        ("test_size", "test: size decides"),
+        ("test_color", "test: colour decides"),
+    ]
     grid = left.subplots(len(splits), 4)
     for r, (split, title) in enumerate(splits):
         chosen = [i for k in (0, 1) for i in np.flatnonzero(labels[split] == k)[:2]]
@@ -216,7 +269,9 @@ def figure25(images: Mapping[str, np.ndarray], labels: Mapping[str, np.ndarray],
             x = i + (k - 0.5) * width
             ax.bar(x, m, width, yerr=s, capsize=3, color=PALETTE[k], alpha=0.85, label=name if i == 0 else None)
             ax.scatter(np.full(len(values), x), values, s=8, color="0.2", zorder=4)
-    ax.scatter([-0.5 * width, 0.5 * width], [thesis_normal] * 2, s=40, label="thesis (≈75%, normal MLP)", **PAPER_MARKER)
+    ax.scatter(
+        [-0.5 * width, 0.5 * width], [thesis_normal] * 2, s=40, label="thesis (≈75%, normal MLP)", **PAPER_MARKER
+    )
     ax.axhline(0.5, color="0.4", ls=":", lw=1, label="chance")
     ax.set_xticks(range(len(models)), [m[0] for m in models])
     ax.set_ylim(0, 1.05)

@@ -10,27 +10,12 @@ import numpy as np
 import torch
 
 from rrr.data.toy_color import SIDE
-from rrr.explanations import largest_gradient_mask
 from rrr.plots import PALETTE, PAPER_MARKER
 from rrr.toy_color_rules import pixel_mask
 
 CORNER_STYLE = {"marker": "^", "color": PALETTE[0], "label": "corners (rule 1)"}
 TOP_MIDDLE_STYLE = {"marker": "o", "color": PALETTE[1], "label": "top middle (rule 2)"}
 ACCURACY_STYLE = {"color": "0.3", "linestyle": "--", "label": "test accuracy"}
-
-
-def gradient_pixels(gradients: np.ndarray, cutoff: float = 0.67) -> np.ndarray:
-    """(n, 25) bool: pixels with a channel in M_cutoff of the gradient (the reference's white dots)."""
-    return pixel_mask(largest_gradient_mask(torch.as_tensor(gradients), cutoff)).numpy()
-
-
-def lime_pixels(weights: np.ndarray, top: int) -> np.ndarray:
-    """(n, 25) bool: pixels holding one of LIME's ``top`` largest-|weight| features (paper Fig. 2)."""
-    weights = np.asarray(weights)
-    order = np.argsort(-np.abs(weights), axis=-1)[..., :top]
-    chosen = np.zeros(weights.shape, dtype=bool)
-    np.put_along_axis(chosen, order, np.take_along_axis(weights, order, axis=-1) != 0, axis=-1)
-    return pixel_mask(torch.as_tensor(chosen)).numpy()
 
 
 def toy_image(ax: plt.Axes, image: np.ndarray, pixels: np.ndarray | None = None) -> None:
@@ -122,14 +107,15 @@ def learning_curves(
     ax.set_ylabel("test accuracy")
 
 
-def mask_inset(ax: plt.Axes, mask: np.ndarray, bounds: Sequence[float], color: object, title: str) -> None:
-    """A small 5×5 drawing of an annotation mask A (gray = penalized pixel) inside ``ax``."""
-    inset = ax.inset_axes(bounds)
+
+def annotation_mask(ax: plt.Axes, mask: np.ndarray, color: object, title: str) -> None:
+    """A 5×5 drawing of an annotation mask A (gray = penalized pixel), framed in its condition's color."""
     pixels = pixel_mask(torch.as_tensor(mask)).numpy().reshape(SIDE, SIDE)
-    inset.imshow(np.where(pixels, 0.55, 1.0), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    inset.set_xticks([])
-    inset.set_yticks([])
-    for side in inset.spines.values():
+    ax.imshow(np.where(pixels, 0.55, 1.0), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(True)
         side.set_edgecolor(color)
-        side.set_linewidth(1.5)
-    inset.set_title(title, fontsize=7, color=color, pad=2)
+        side.set_linewidth(2)
+    ax.set_title(title, fontsize=8, color=color, pad=3)

@@ -6,6 +6,8 @@ import yaml
 PROFILE = config["profile"]
 RESULTS = f"results/{PROFILE}"
 RAW = "results/raw"
+
+
 # Plots and bookkeeping are cheap: never send them to a cluster node.
 localrules:
     claims,

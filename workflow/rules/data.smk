@@ -2,10 +2,10 @@ rule acquire_dataset:
     """Copy a raw dataset from the mirror (or download it) and verify every checksum."""
     output:
         directory(f"{RAW}/{{dataset}}"),
-    params:
-        mirror=data_mirror(),
     resources:
         runtime=30,
+    params:
+        mirror=data_mirror(),
     script:
         "../scripts/acquire.py"
 

@@ -29,9 +29,7 @@ rule paper_table1:
         paper={
             d: {
                 "lime": paper_value(f"table1_{d.replace('-', '_')}_log10_lime_seconds"),
-                "gradient": paper_value(
-                    f"table1_{d.replace('-', '_')}_log10_gradient_seconds"
-                ),
+                "gradient": paper_value(f"table1_{d.replace('-', '_')}_log10_gradient_seconds"),
             }
             for d in TABLE1_DATASETS
         },

@@ -11,18 +11,18 @@ rule decoy_mnist_train:
         model=f"{RESULTS}/models/decoy-mnist/{{condition}}.pt",
         history=f"{RESULTS}/models/decoy-mnist/{{condition}}-history.csv",
         metrics=f"{RESULTS}/metrics/decoy-mnist/{{condition}}.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-train-{{condition}}.tsv"
     wildcard_constraints:
         condition="|".join(DM_CONDITIONS),
-    params:
-        seeds=DM["seeds"],
-        l1=DM["l1"],
-        train=DM["train"],
     threads: config["threads"]
     resources:
         mem_mb=4000,
         runtime=120,
-    benchmark:
-        f"{RESULTS}/benchmarks/decoy-mnist-train-{{condition}}.tsv"
+    params:
+        seeds=DM["seeds"],
+        l1=DM["l1"],
+        train=DM["train"],
     script:
         "../scripts/decoy_mnist_train.py"
 
@@ -36,9 +36,9 @@ rule decoy_mnist_gradients:
         f"{RESULTS}/gradients/decoy-mnist/{{condition}}.npz",
     wildcard_constraints:
         condition="|".join(DM_CONDITIONS),
+    threads: config["threads"]
     params:
         n_rows=max(DM["explained_test_rows"]) + 1,
-    threads: config["threads"]
     script:
         "../scripts/decoy_mnist_gradients.py"
 
@@ -87,10 +87,10 @@ rule decoy_mnist_fooled:
     output:
         explanations=f"{RESULTS}/gradients/decoy-mnist-lime/fooled-example.npz",
         metrics=f"{RESULTS}/metrics/decoy-mnist-fooled/plain.json",
+    threads: config["threads"]
     params:
         lime=DM_LIME,
         seeds=DM["seeds"],
-    threads: config["threads"]
     script:
         "../scripts/decoy_mnist_fooled.py"
 
@@ -118,10 +118,10 @@ rule timing_decoy_mnist:
         model=DM_THETA0,
     output:
         f"{RESULTS}/metrics/timing/decoy-mnist.json",
+    threads: config["threads"]
     params:
         lime=DM_LIME,
         n_lime=DM["n_timed_lime"],
-    threads: config["threads"]
     script:
         "../scripts/decoy_mnist_timing.py"
 
@@ -145,18 +145,18 @@ rule decoy_mnist_fae:
         model=f"{RESULTS}/models/decoy-mnist-fae/round{{round}}.pt",
         history=f"{RESULTS}/models/decoy-mnist-fae/round{{round}}-history.csv",
         metrics=f"{RESULTS}/metrics/decoy-mnist-fae/round{{round}}.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-fae-round{{round}}.tsv"
     wildcard_constraints:
         round=r"[1-9]\d*",
-    params:
-        **DM_FAE_PARAMS,
-        cutoff=DM_FAE["cutoff"],
-        train=DM["train"],
     threads: config["threads"]
     resources:
         mem_mb=6000,
         runtime=120,
-    benchmark:
-        f"{RESULTS}/benchmarks/decoy-mnist-fae-round{{round}}.tsv"
+    params:
+        **DM_FAE_PARAMS,
+        cutoff=DM_FAE["cutoff"],
+        train=DM["train"],
     script:
         "../scripts/decoy_mnist_fae.py"
 
@@ -169,10 +169,10 @@ rule decoy_mnist_fae_gradients:
         rounds=expand(rules.decoy_mnist_fae.output.model, round=DM_FAE_ROUNDS),
     output:
         f"{RESULTS}/gradients/decoy-mnist-fae/explanations.npz",
+    threads: config["threads"]
     params:
         **DM_FAE_PARAMS,
         rows=DM_FAE["explained_test_rows"],
-    threads: config["threads"]
     script:
         "../scripts/decoy_mnist_fae_gradients.py"
 
@@ -201,8 +201,19 @@ rule paper_fig10_decoy_mnist:
 # --- Figure 11 (Appendix A): cross-validating λ1 ----------------------------------------------
 # The reference's test accuracy per λ1 = 10^p (spec §4.2, data/decoy_mnist_crossval_props.txt).
 DM_CV_REFERENCE_TEST = {
-    -4: 0.5554, -3: 0.6063, -2: 0.6322, -1: 0.6634, 0: 0.842, 1: 0.9389, 2: 0.9597,
-    3: 0.9603, 4: 0.9506, 5: 0.8896, 6: 0.5195, 7: 0.103, 8: 0.0982,
+    -4: 0.5554,
+    -3: 0.6063,
+    -2: 0.6322,
+    -1: 0.6634,
+    0: 0.842,
+    1: 0.9389,
+    2: 0.9597,
+    3: 0.9603,
+    4: 0.9506,
+    5: 0.8896,
+    6: 0.5195,
+    7: 0.103,
+    8: 0.0982,
 }
 
 
@@ -214,17 +225,17 @@ rule decoy_mnist_crossval:
         model=f"{RESULTS}/models/decoy-mnist-crossval/sweep.pt",
         history=f"{RESULTS}/models/decoy-mnist-crossval/sweep-history.csv",
         metrics=f"{RESULTS}/metrics/decoy-mnist-crossval/sweep.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-crossval.tsv"
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=240,
     params:
         seeds=DM_CV["seeds"],
         l1_exponents=DM_CV["l1_exponents"],
         n_validation=DM_CV["n_validation"],
         train=DM["train"],
-    threads: config["threads"]
-    resources:
-        mem_mb=6000,
-        runtime=240,
-    benchmark:
-        f"{RESULTS}/benchmarks/decoy-mnist-crossval.tsv"
     script:
         "../scripts/decoy_mnist_crossval.py"
 

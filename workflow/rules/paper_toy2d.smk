@@ -24,14 +24,14 @@ rule toy2d_train:
         model=f"{RESULTS}/models/toy2d/{{dataset}}.pt",
         history=f"{RESULTS}/models/toy2d/{{dataset}}-history.csv",
         metrics=f"{RESULTS}/metrics/toy2d/{{dataset}}.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy2d-train-{{dataset}}.tsv"
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
+    threads: config["threads"]
     params:
         seeds=T2D["seeds"],
         train=T2D["train"],
-    threads: config["threads"]
-    benchmark:
-        f"{RESULTS}/benchmarks/toy2d-train-{{dataset}}.tsv"
     script:
         "../scripts/toy2d_train.py"
 
@@ -45,11 +45,11 @@ rule toy2d_gradients:
         f"{RESULTS}/gradients/toy2d/{{dataset}}.npz",
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
+    threads: config["threads"]
     params:
         quiver_points=T2D["quiver_points"],
         region_points=T2D["region_points"],
         scatter_points=T2D["scatter_points"],
-    threads: config["threads"]
     script:
         "../scripts/toy2d_gradients.py"
 

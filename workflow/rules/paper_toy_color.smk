@@ -93,6 +93,7 @@ rule timing_toy_color:
         runtime=30,
     params:
         lime=TC["lime"],
+        cutoff=TC["cutoff"],
     script:
         "../scripts/toy_color_lime.py"
 
@@ -293,10 +294,7 @@ rule paper_fig04:
         figure("paper", 4, "toy-color-find-another-explanation")[1],
     params:
         cutoff=TC["cutoff"],
-        paper_test=[
-            paper_value(f"toy_color_fae_theta{i}_test")
-            for i in range(TC["fae"]["rounds"])
-        ],
+        paper_test=[paper_value(f"toy_color_fae_theta{i}_test") for i in range(TC["fae"]["rounds"])],
     script:
         "../scripts/paper_fig04.py"
 

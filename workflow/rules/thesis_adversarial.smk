@@ -1,3 +1,8 @@
+# The thesis's chapter "Interpretability and Robustness" (Ross & Doshi-Velez, AAAI 2018), reference §5:
+# CNNs trained normally, with defensive distillation, adversarial training, the "insensitive" and the
+# double-backprop gradient penalties and both defenses; attacked with FGSM, TGSM, iterated TGSM and JSMA.
+# data -> adv_train (per dataset and defense, every seed) -> adv_evaluate (per dataset) -> figures;
+# adv_attack_grids and adv_table2_stimuli for the qualitative figures and the human study.
 import numpy as np
 
 validate(config["adversarial"], "../schemas/adversarial.schema.yaml")
@@ -22,6 +27,12 @@ for _name in ADV_DATASETS:
             f"mirror {_mirror}. Download it online (unset the mirror, or run `python -m rrr.data.acquire svhn "
             f"{RAW}/svhn`), or set adversarial.datasets.{_name}.enabled: false."
         )
+if ADV["figures"]["grid_seed"] not in ADV["seeds"]:
+    raise ValueError(f"adversarial.figures.grid_seed must be one of adversarial.seeds {ADV['seeds']}")
+if not set(ADV["figures"]["jsma_models"] + ADV["figures"]["tgsm_models"]) <= set(ADV["figures"]["grid_models"]):
+    raise ValueError("adversarial.figures.jsma_models and tgsm_models must be among figures.grid_models")
+if ADV["datasets"]["mnist"]["venn_eps"] not in ADV["evaluation"]["epsilons"]:
+    raise ValueError("adversarial.datasets.mnist.venn_eps (Figure 16) must be one of evaluation.epsilons")
 ADV_MODEL_PATH = f"{RESULTS}/models/adversarial/{{dataset}}/{{model}}-s{{seed}}.pt"
 ADV_BATCHES = {d: s.get("batches") or ADV["train"]["batches"] for d, s in ADV["datasets"].items()}
 ADV_GRID_MODELS = [
@@ -78,7 +89,7 @@ rule adv_train:
         mem_mb=6000,
         runtime=lambda w: len(ADV["seeds"]) * (30 + ADV_BATCHES[w.dataset] // (10 if ADV_GPU else 2)),
         nvidia_gpu=ADV_GPU,
-        slurm_extra="'--gres=gpu:1'" if ADV_GPU else "''",
+        slurm_extra="--gres=gpu:1" if ADV_GPU else "",
     params:
         seeds=ADV["seeds"],
         defense=lambda w: w.model.split("@")[0],
@@ -115,7 +126,7 @@ rule adv_evaluate:
     resources:
         mem_mb=4000,
         nvidia_gpu=ADV_GPU,
-        slurm_extra="'--gres=gpu:1'" if ADV_GPU else "''",
+        slurm_extra="--gres=gpu:1" if ADV_GPU else "",
     params:
         models=ADV_MODELS,
         seeds=ADV["seeds"],
@@ -141,7 +152,7 @@ rule adv_attack_grids:
     threads: config["threads"]
     resources:
         nvidia_gpu=ADV_GPU,
-        slurm_extra="'--gres=gpu:1'" if ADV_GPU else "''",
+        slurm_extra="--gres=gpu:1" if ADV_GPU else "",
     params:
         models=ADV["figures"]["grid_models"],
         evaluation=ADV["evaluation"],
@@ -333,7 +344,7 @@ rule adv_table2_stimuli:
     threads: config["threads"]
     resources:
         nvidia_gpu=ADV_GPU,
-        slurm_extra="'--gres=gpu:1'" if ADV_GPU else "''",
+        slurm_extra="--gres=gpu:1" if ADV_GPU else "",
     params:
         models=ADV["table2"]["models"],
         per_class=ADV["table2"]["per_class"],

@@ -14,12 +14,12 @@ rule extras_fae2d:
         sequential=f"{RESULTS}/metrics/thesis-fae2d/sequential.json",
         joint=f"{RESULTS}/metrics/thesis-fae2d/joint.json",
         surfaces=f"{RESULTS}/gradients/thesis-fae2d/surfaces.npz",
+    benchmark:
+        f"{RESULTS}/benchmarks/thesis-fae2d.tsv"
+    threads: config["threads"]
     params:
         cfg=TX["fae2d"],
         surface_points=121,
-    threads: config["threads"]
-    benchmark:
-        f"{RESULTS}/benchmarks/thesis-fae2d.tsv"
     script:
         "../scripts/extras_fae2d.py"
 
@@ -54,12 +54,12 @@ rule extras_hessian:
         estimator=f"{RESULTS}/metrics/thesis-hessian/estimator.json",
         estimator_csv=f"{RESULTS}/metrics/thesis-hessian/estimator.csv",
         surfaces=f"{RESULTS}/gradients/thesis-hessian/surfaces.npz",
+    benchmark:
+        f"{RESULTS}/benchmarks/thesis-hessian.tsv"
+    threads: config["threads"]
     params:
         cfg=TX["hessian"],
         surface_points=161,
-    threads: config["threads"]
-    benchmark:
-        f"{RESULTS}/benchmarks/thesis-hessian.tsv"
     script:
         "../scripts/extras_hessian.py"
 
@@ -108,15 +108,15 @@ rule extras_l1l2_train:
     output:
         models=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt",
         metrics=f"{RESULTS}/metrics/thesis-l1l2/{{norm}}.json",
+    benchmark:
+        f"{RESULTS}/benchmarks/thesis-l1l2-train-{{norm}}.tsv"
     wildcard_constraints:
         norm="|".join(L1L2_NORMS),
-    params:
-        cfg={k: TX["l1l2"][k] for k in ("arch", "seeds", "lambdas", "l1_factor", "train")},
     threads: config["threads"]
     resources:
         mem_mb=4000,
-    benchmark:
-        f"{RESULTS}/benchmarks/thesis-l1l2-train-{{norm}}.tsv"
+    params:
+        cfg={k: TX["l1l2"][k] for k in ("arch", "seeds", "lambdas", "l1_factor", "train")},
     script:
         "../scripts/extras_l1l2_train.py"
 
@@ -129,11 +129,11 @@ rule extras_l1l2_attack:
     output:
         metrics=f"{RESULTS}/metrics/thesis-l1l2/fgsm.json",
         matrix=f"{RESULTS}/metrics/thesis-l1l2/fgsm-accuracy-loss.csv",
-    params:
-        cfg=TX["l1l2"],
-    threads: config["threads"]
     benchmark:
         f"{RESULTS}/benchmarks/thesis-l1l2-attack.tsv"
+    threads: config["threads"]
+    params:
+        cfg=TX["l1l2"],
     script:
         "../scripts/extras_l1l2_attack.py"
 
@@ -178,11 +178,11 @@ rule extras_squares_autoencoder:
     output:
         model=f"{RESULTS}/models/thesis-squares/autoencoder.pt",
         metrics=f"{RESULTS}/metrics/thesis-squares/autoencoder.json",
-    params:
-        cfg=TX["squares"]["autoencoder"],
-    threads: config["threads"]
     benchmark:
         f"{RESULTS}/benchmarks/thesis-squares-autoencoder.tsv"
+    threads: config["threads"]
+    params:
+        cfg=TX["squares"]["autoencoder"],
     script:
         "../scripts/extras_squares_autoencoder.py"
 
@@ -195,13 +195,13 @@ rule extras_squares_train:
     output:
         models=f"{RESULTS}/models/thesis-squares/{{kind}}.pt",
         metrics=f"{RESULTS}/metrics/thesis-squares/{{kind}}.json",
-    wildcard_constraints:
-        kind="|".join(SQUARES_KINDS),
-    params:
-        cfg=TX["squares"],
-    threads: config["threads"]
     benchmark:
         f"{RESULTS}/benchmarks/thesis-squares-{{kind}}.tsv"
+    wildcard_constraints:
+        kind="|".join(SQUARES_KINDS),
+    threads: config["threads"]
+    params:
+        cfg=TX["squares"],
     script:
         "../scripts/extras_squares_train.py"
 

@@ -28,6 +28,6 @@ table = pd.DataFrame(rows)
 score = table.columns[-1]
 table["eligible"] = table["clean_validation_accuracy"] >= sm.params.min_relative_accuracy * reference
 table["selected"] = False
-for kind, group in table[table["eligible"]].groupby("penalty"):
+for _, group in table[table["eligible"]].groupby("penalty"):
     table.loc[group[score].idxmax(), "selected"] = True
 table.to_csv(sm.output[0], index=False)

@@ -32,12 +32,13 @@ init_seeds = [1000 * r + s for _ in p.l1 for s in p.seeds]
 model, history, metrics = train_replicates(
     x, y, mask, seeds=init_seeds, l1=l1, train=p.train, evaluate={"test": (d["Xt"], d["yt"])}
 )
-swatch = torch.as_tensor(d["E"])
+masked = torch.count_nonzero(mask, dim=(1, 2))
+on_swatch = torch.count_nonzero(mask & torch.as_tensor(d["E"]), dim=(1, 2))
 metrics.update(
     round=r,
     fae_seeds=list(p.seeds),
-    masked_per_image=mask.sum(dim=(1, 2)).div(len(x)).tolist(),
-    masked_on_swatch=((mask & swatch).sum(dim=(1, 2)) / mask.sum(dim=(1, 2)).clamp(min=1)).tolist(),
+    masked_per_image=(masked / len(x)).tolist(),
+    masked_on_swatch=(on_swatch / masked.clamp(min=1)).tolist(),
 )
 for i, lam in enumerate(p.l1):
     chain = slice(i * n_seeds, (i + 1) * n_seeds)

@@ -59,8 +59,12 @@ S = len(seeds)
 start = time.perf_counter()
 rounds = rrr.find_another_explanation(
     lambda i: rrr.mlp_stack(2, 2, [s + 1000 * i for s in seeds]),
-    torch.tensor(X).expand(S, -1, -1), torch.tensor(y).expand(S, -1),
-    rounds=2, l1=fae["l1"], cutoff=fae["cutoff"], **fae["train"],
+    torch.tensor(X).expand(S, -1, -1),
+    torch.tensor(y).expand(S, -1),
+    rounds=2,
+    l1=fae["l1"],
+    cutoff=fae["cutoff"],
+    **fae["train"],
 )
 seq_seconds = time.perf_counter() - start
 mask = rounds[1].mask  # A for the second model: M_c of the first
@@ -89,8 +93,14 @@ start = time.perf_counter()
 for s in seeds:
     pair = [smooth_mlp(2, 2, div["hidden"], seed=1000 * s + i) for i in range(2)]
     pair, history = train_diverse_models(
-        pair, X, y, lambda_overlap=div["lambda_overlap"], epochs=div["epochs"],
-        batch_size=div["batch_size"], lr=div["lr"], seed=s,
+        pair,
+        X,
+        y,
+        lambda_overlap=div["lambda_overlap"],
+        epochs=div["epochs"],
+        batch_size=div["batch_size"],
+        lr=div["lr"],
+        seed=s,
     )
     row = pair_metrics(*pair)
     row["overlap_first_epoch"], row["overlap_last_epoch"] = history.overlap[0], history.overlap[-1]
@@ -104,7 +114,11 @@ torch.save({"hidden": div["hidden"], "seeds": seeds, "state_dicts": states}, sm.
 write_json(sequential, sm.output.sequential)
 write_json(joint, sm.output.joint)
 np.savez_compressed(
-    sm.output.surfaces, X=X, y=y, ticks=ticks,
-    sequential=np.array([s for _, s in per_seed]), joint=np.array(joint_surfaces),
+    sm.output.surfaces,
+    X=X,
+    y=y,
+    ticks=ticks,
+    sequential=np.array([s for _, s in per_seed]),
+    joint=np.array(joint_surfaces),
     sequential_mask=mask.numpy(),
 )

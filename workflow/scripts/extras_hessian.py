@@ -67,8 +67,16 @@ results, surfaces, trained = {}, [], {}
 for name, penalty in (("gradient", "l2"), ("hessian", "hessian")):
     model = initial_stack()
     model, history = fit_input_penalty(
-        model, X, y, penalty=penalty, lam=lam_per_model, output="sum_log_prob",
-        epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seeds[0],
+        model,
+        X,
+        y,
+        penalty=penalty,
+        lam=lam_per_model,
+        output="sum_log_prob",
+        epochs=cfg["epochs"],
+        batch_size=cfg["batch_size"],
+        lr=cfg["lr"],
+        seed=seeds[0],
     )
     trained[name] = model
     ce, pen = history.cross_entropy[-1], history.penalty[-1]
@@ -89,8 +97,10 @@ for name, penalty in (("gradient", "l2"), ("hessian", "hessian")):
         **per_lambda("final_penalty_to_ce", np.array(lam_per_model) * pen / ce),
         **per_lambda("penalty_to_ce_at_unregularized", np.array(lam_per_model) * omega0 / ce[unreg]),
         # The same as a share of the objective, λΩ/(λΩ + CE) in [0, 1]: ≥ 0.9 means the penalty is ≥ 9× the CE.
-        **per_lambda("penalty_share_at_unregularized",
-                     np.array(lam_per_model) * omega0 / (np.array(lam_per_model) * omega0 + ce[unreg])),
+        **per_lambda(
+            "penalty_share_at_unregularized",
+            np.array(lam_per_model) * omega0 / (np.array(lam_per_model) * omega0 + ce[unreg]),
+        ),
         # Flat, evenly spaced level sets have a nearly constant |∇ log-odds| over the data square.
         **per_lambda("logodds_grad_mean", grad_inside.mean(axis=1)),
         **per_lambda("logodds_grad_cv", grad_inside.std(axis=1) / grad_inside.mean(axis=1)),
@@ -112,17 +122,25 @@ for sigma in est["sigmas"]:
         ).detach()
         for r, s in enumerate(seeds):
             e, a = exact[r * L], approx[r * L]
-            rows.append({
-                "seed": s, "sigma": sigma, "n_samples": k,
-                "mean_exact": e.mean().item(), "mean_estimate": a.mean().item(),
-                "relative_error_of_mean": abs(a.mean().item() / e.mean().item() - 1),
-                "median_pointwise_relative_error": ((a - e).abs() / e).median().item(),
-            })
+            rows.append(
+                {
+                    "seed": s,
+                    "sigma": sigma,
+                    "n_samples": k,
+                    "mean_exact": e.mean().item(),
+                    "mean_estimate": a.mean().item(),
+                    "relative_error_of_mean": abs(a.mean().item() / e.mean().item() - 1),
+                    "median_pointwise_relative_error": ((a - e).abs() / e).median().item(),
+                }
+            )
 table = pd.DataFrame(rows)
 table.to_csv(sm.output.estimator_csv, index=False)
 ref = table[(table.sigma == est["claim_sigma"]) & (table.n_samples == max(est["n_samples"]))]
 estimator = {
-    "seeds": seeds, "sigma": est["claim_sigma"], "n_samples": max(est["n_samples"]), "n_points": est["n_points"],
+    "seeds": seeds,
+    "sigma": est["claim_sigma"],
+    "n_samples": max(est["n_samples"]),
+    "n_points": est["n_points"],
     "relative_error_of_mean": ref["relative_error_of_mean"].tolist(),
     "median_pointwise_relative_error": ref["median_pointwise_relative_error"].tolist(),
 }
@@ -131,8 +149,16 @@ write_json(results["gradient"], sm.output.gradient)
 write_json(results["hessian"], sm.output.hessian)
 write_json(estimator, sm.output.estimator)
 for name, path in (("gradient", sm.output.gradient_model), ("hessian", sm.output.hessian_model)):
-    torch.save({"hidden": cfg["hidden"], "seeds": seeds, "lambdas": lambdas, "state_dict": trained[name].state_dict()}, path)
+    torch.save(
+        {"hidden": cfg["hidden"], "seeds": seeds, "lambdas": lambdas, "state_dict": trained[name].state_dict()}, path
+    )
 np.savez_compressed(
-    sm.output.surfaces, X=X, y=y, ticks=view_ticks, extent=cfg["extent"], lambdas=np.array(lambdas, dtype=float),
-    gradient=surfaces[0], hessian=surfaces[1],
+    sm.output.surfaces,
+    X=X,
+    y=y,
+    ticks=view_ticks,
+    extent=cfg["extent"],
+    lambdas=np.array(lambdas, dtype=float),
+    gradient=surfaces[0],
+    hessian=surfaces[1],
 )

@@ -47,11 +47,16 @@ for i, s in enumerate(seeds):
 # which both norms' nets are useful (mean over seeds), against the unregularized net.
 none = labels.index(("none", 0.0))
 useful = clean.mean(axis=0) >= cfg["useful_fraction"] * clean[:, none].mean()
-compared = [lam for k, lam in labels if k == "l1" and useful[labels.index(("l1", lam))]
-            and ("l2", lam) in labels and useful[labels.index(("l2", lam))]]
+compared = [
+    lam
+    for k, lam in labels
+    if k == "l1" and useful[labels.index(("l1", lam))] and ("l2", lam) in labels and useful[labels.index(("l2", lam))]
+]
 if not compared:
-    raise ValueError("No λ at which both the L1 and the L2 nets keep useful_fraction of the clean accuracy; "
-                     "lower thesis_extras.l1l2.lambdas or l1_factor.")
+    raise ValueError(
+        "No λ at which both the L1 and the L2 nets keep useful_fraction of the clean accuracy; "
+        "lower thesis_extras.l1l2.lambdas or l1_factor."
+    )
 names = [f"{k}_lam{lam:g}" for k, lam in labels]
 
 
@@ -90,8 +95,7 @@ metrics = {
     "transfer_loss_l1": transfer("l1").tolist(),
     "transfer_loss_l2": transfer("l2").tolist(),
     "l2_minus_l1_transfer": (transfer("l2") - transfer("l1")).tolist(),
-    "unregularized_minus_regularized_whitebox": (
-        loss[:, none, none] - (whitebox("l1") + whitebox("l2")) / 2).tolist(),
+    "unregularized_minus_regularized_whitebox": (loss[:, none, none] - (whitebox("l1") + whitebox("l2")) / 2).tolist(),
 }
 for j, name in enumerate(names):
     metrics[f"whitebox_loss_{name}"] = loss[:, j, j].tolist()

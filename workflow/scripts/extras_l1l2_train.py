@@ -22,7 +22,10 @@ y, yt = torch.tensor(d["y"]), torch.tensor(d["yt"])
 n_classes, (channels, side) = int(y.max()) + 1, X.shape[1:3]
 axis = [0.0] if norm == "none" else [float(v) for v in cfg["lambdas"]]
 scale = cfg["l1_factor"] if norm == "l1" else 1.0
-entries, metrics = [], {"norm": norm, "lambdas": axis, "lambda_scale": scale, "seeds": cfg["seeds"], "train_seconds": 0.0}
+entries, metrics = (
+    [],
+    {"norm": norm, "lambdas": axis, "lambda_scale": scale, "seeds": cfg["seeds"], "train_seconds": 0.0},
+)
 for lam in axis:
     for s in cfg["seeds"]:
         model = vgg(cfg["arch"], channels, n_classes, side, seed=s)
@@ -31,9 +34,22 @@ for lam in axis:
         )
         metrics["train_seconds"] += history.seconds
         entries.append({"seed": s, "lambda": lam, "state_dict": model.state_dict()})
-        for name, value in (("clean_accuracy", accuracy(model, Xt, yt)), ("final_penalty", history.penalty[-1]),
-                            ("final_cross_entropy", history.cross_entropy[-1])):
+        for name, value in (
+            ("clean_accuracy", accuracy(model, Xt, yt)),
+            ("final_penalty", history.penalty[-1]),
+            ("final_cross_entropy", history.cross_entropy[-1]),
+        ):
             metrics.setdefault(f"{name}_lam{lam:g}", []).append(float(value))
-torch.save({"arch": cfg["arch"], "channels": channels, "side": side, "n_classes": n_classes, "norm": norm,
-            "lambda_scale": scale, "entries": entries}, sm.output.models)
+torch.save(
+    {
+        "arch": cfg["arch"],
+        "channels": channels,
+        "side": side,
+        "n_classes": n_classes,
+        "norm": norm,
+        "lambda_scale": scale,
+        "entries": entries,
+    },
+    sm.output.models,
+)
 write_json(metrics, sm.output.metrics)

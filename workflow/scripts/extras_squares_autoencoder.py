@@ -17,21 +17,30 @@ side = d["ae"].shape[-1]
 torch.manual_seed(cfg["seed"])
 ae = ConvAutoencoder(side, cfg["n_latent"], len(supervised), cfg["channels"])
 ae, history = fit_autoencoder(
-    ae, d["ae"], d["ae_factors"][:, supervised], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-    lr=cfg["lr"], supervision_weight=cfg["supervision_weight"], seed=cfg["seed"],
+    ae,
+    d["ae"],
+    d["ae_factors"][:, supervised],
+    epochs=cfg["epochs"],
+    batch_size=cfg["batch_size"],
+    lr=cfg["lr"],
+    supervision_weight=cfg["supervision_weight"],
+    seed=cfg["seed"],
 )
 z = ae.codes(d["ae_test"])
 with torch.no_grad():
     recon = ae.decode(z)
 corr = factor_correlations(z, d["ae_test_factors"])
 torch.save({"config": ae.config, "state_dict": ae.state_dict()}, sm.output.model)
-write_json({
-    "train_seconds": history.seconds,
-    "reconstruction_mse": history.reconstruction,
-    "supervision_mse": history.supervision,
-    "heldout_reconstruction_mse": float(((recon - torch.tensor(d["ae_test"])) ** 2).mean()),
-    "factors": list(FACTORS),
-    "latent_factor_abs_correlation": corr.tolist(),
-    "size_latent_size_correlation": [float(corr[0, FACTORS.index("size")])],
-    "shade_latent_shade_correlation": [float(corr[1, FACTORS.index("shade")])],
-}, sm.output.metrics)
+write_json(
+    {
+        "train_seconds": history.seconds,
+        "reconstruction_mse": history.reconstruction,
+        "supervision_mse": history.supervision,
+        "heldout_reconstruction_mse": float(((recon - torch.tensor(d["ae_test"])) ** 2).mean()),
+        "factors": list(FACTORS),
+        "latent_factor_abs_correlation": corr.tolist(),
+        "size_latent_size_correlation": [float(corr[0, FACTORS.index("size")])],
+        "shade_latent_shade_correlation": [float(corr[1, FACTORS.index("shade")])],
+    },
+    sm.output.metrics,
+)

@@ -44,24 +44,43 @@ for seed in cfg["seeds"]:
             ("pixel", pixels, rrr.mlp(pixels["train"].shape[1], 2, (cfg["hidden"],), seed=seed, init_std=None)),
             ("latent", codes, smooth_mlp(n_latent, 2, (cfg["hidden"],), seed=seed)),
         ):
-            (net,), _ = train_diverse_models([net], inputs["train"], labels["train"], lambda_overlap=0.0, seed=seed,
-                                             epochs=train["epochs"], batch_size=train["batch_size"], lr=train["lr"])
+            (net,), _ = train_diverse_models(
+                [net],
+                inputs["train"],
+                labels["train"],
+                lambda_overlap=0.0,
+                seed=seed,
+                epochs=train["epochs"],
+                batch_size=train["batch_size"],
+                lr=train["lr"],
+            )
             record(prefix, net, inputs)
             states.append({"seed": seed, "model": prefix, "state_dict": net.state_dict()})
     else:
         pair = [smooth_mlp(n_latent, 2, (cfg["hidden"],), seed=1000 * seed + i) for i in range(2)]
         pair, history = train_diverse_models(
-            pair, codes["train"], labels["train"], lambda_overlap=train["lambda_overlap"], mask=mask,
-            epochs=train["epochs"], batch_size=train["batch_size"], lr=train["lr"], seed=seed,
+            pair,
+            codes["train"],
+            labels["train"],
+            lambda_overlap=train["lambda_overlap"],
+            mask=mask,
+            epochs=train["epochs"],
+            batch_size=train["batch_size"],
+            lr=train["lr"],
+            seed=seed,
         )
         # Name the pair's members by the test split each does better on.
         size_first = rrr.accuracy(pair[0], codes["test_size"], labels["test_size"]) >= rrr.accuracy(
-            pair[1], codes["test_size"], labels["test_size"])
+            pair[1], codes["test_size"], labels["test_size"]
+        )
         size_model, color_model = pair if size_first else pair[::-1]
         record("size_model", size_model, codes)
         record("color_model", color_model, codes)
         metrics.setdefault("abs_cos", []).append(
-            float(np.abs(gradient_cosines(pair, codes["train"], mask=mask)).mean()))
-        states.append({"seed": seed, "model": "pair", "state_dicts": [size_model.state_dict(), color_model.state_dict()]})
+            float(np.abs(gradient_cosines(pair, codes["train"], mask=mask)).mean())
+        )
+        states.append(
+            {"seed": seed, "model": "pair", "state_dicts": [size_model.state_dict(), color_model.state_dict()]}
+        )
 torch.save({"hidden": cfg["hidden"], "n_latent": n_latent, "entries": states}, sm.output.models)
 write_json(metrics, sm.output.metrics)

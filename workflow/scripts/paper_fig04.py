@@ -6,7 +6,8 @@ import numpy as np
 
 from rrr.experiments import read_json
 from rrr.plots import save_figure, use_style
-from rrr.plots.toy_color import accuracy_by_round, explanation_grid, gradient_pixels
+from rrr.plots.toy_color import accuracy_by_round, explanation_grid
+from rrr.toy_color_rules import gradient_pixels
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 use_style()

@@ -7,7 +7,7 @@ import numpy as np
 
 from rrr.experiments import read_json
 from rrr.plots import PALETTE, save_figure, use_style
-from rrr.plots.toy_color import learning_curves, mask_inset
+from rrr.plots.toy_color import annotation_mask, learning_curves
 from rrr.toy_color_rules import condition_masks
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -21,7 +21,7 @@ STYLES = {
     "pro_rule2": {"color": PALETTE[2], "label": "Pro-Rule 2 (all but top middle)", "marker": "s"},
     "anti_rule1": {"color": PALETTE[4], "label": "Anti-Rule 1 (corners)", "marker": "D"},
 }
-SHORT = {"pro_rule1": "Pro-R1", "anti_rule2": "Anti-R2", "pro_rule2": "Pro-R2", "anti_rule1": "Anti-R1"}
+SHORT = {"pro_rule1": "Pro-Rule 1", "anti_rule2": "Anti-Rule 2", "pro_rule2": "Pro-Rule 2", "anti_rule1": "Anti-Rule 1"}
 # Reference §4.3: test accuracy of the authors' stored models at 11 of the 32 sizes.
 STORED_SIZES = [10, 24, 47, 92, 181, 353, 689, 1345, 2626, 5124, 10000]
 STORED = {
@@ -33,7 +33,12 @@ STORED = {
 }
 panels = (["plain", "pro_rule1", "anti_rule2"], ["plain", "pro_rule2", "anti_rule1"])
 n_seeds = len(summary["seeds"])
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained", sharey=True)
+fig = plt.figure(figsize=(11, 4), layout="constrained")
+main, side = fig.subfigures(1, 2, width_ratios=[9, 1])
+axes = main.subplots(1, 2, sharey=True)
+for ax, c in zip(side.subplots(4, 1), [c for names in panels for c in names[1:]]):
+    annotation_mask(ax, condition_masks()[c], STYLES[c]["color"], SHORT[c])
+side.suptitle("A (gray)", fontsize=9)
 for ax, names in zip(axes, panels):
     learning_curves(ax, sizes, {c: np.asarray(summary[f"{c}_test_accuracy"]) for c in names}, STYLES)
     for c in names:
@@ -42,8 +47,6 @@ for ax, names in zip(axes, panels):
     ax.axvline(100, color="0.5", linestyle=":", linewidth=0.9)
     ax.scatter([], [], marker="x", color="0.4", label="authors' stored models (ref. §4.3)")
     ax.legend(loc="lower right", fontsize=8)
-    for k, c in enumerate(names[1:]):
-        mask_inset(ax, condition_masks()[c], [0.03 + 0.13 * k, 0.56, 0.1, 0.26], STYLES[c]["color"], SHORT[c])
 axes[1].set_ylabel("")
 fig.suptitle(f"Toy Color: explanations can reduce data requirements (mean ± sd over {n_seeds} seeds; "
              "dotted: 95% and N = 100)", fontsize=10)

@@ -23,7 +23,8 @@ for r, (dataset, path) in enumerate(zip(p.datasets, sm.input.grids)):
                    marks=~reached)
         ax.set_title(f"{MODEL_LABELS[m]}", fontsize=9)
         if c == 0:
-            ax.set_ylabel(f"{LABELS[p.sources[dataset]]}\n{int(g['iterations'])} iterations\noriginal class", fontsize=9)
+            label = f"{LABELS[p.sources[dataset]]}\n{int(g['iterations'])} iterations\noriginal class"
+            ax.set_ylabel(label, fontsize=9)
         if r == len(p.datasets) - 1:
             ax.set_xlabel("target class")
 fig.suptitle("Iterated TGSM (step 0.1); an orange dot marks a target the model does not predict", fontsize=10)

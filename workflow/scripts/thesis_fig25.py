@@ -11,6 +11,11 @@ use_style()
 d = np.load(sm.input.data)
 splits = ("train", "test_size", "test_color")
 metrics = {read_json(p)["kind"]: read_json(p) for p in sm.input.metrics}
-fig = figure25({s: d[s] for s in splits}, {s: d[f"{s}_labels"] for s in splits},
-               metrics["normal"], metrics["diverse"], sm.params.thesis_normal)
+fig = figure25(
+    {s: d[s] for s in splits},
+    {s: d[f"{s}_labels"] for s in splits},
+    metrics["normal"],
+    metrics["diverse"],
+    sm.params.thesis_normal,
+)
 save_figure(fig, sm.output[0], sm.output[1])

@@ -60,7 +60,7 @@ def score(answers: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
                      "unreasonable": int((~g["reasonable"]).sum())})
     table = pd.DataFrame(rows)
     table["p_unreasonable_vs_normal"] = np.nan
-    for dataset, g in table.groupby("dataset"):
+    for _, g in table.groupby("dataset"):
         normal = g[g["model"] == "normal"]
         if normal.empty:
             continue
