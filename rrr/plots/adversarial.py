@@ -54,7 +54,7 @@ def model_legend(fig: plt.Figure, models: Sequence[str], reference_label: str | 
     if reference_label:
         handles.append(plt.Line2D([], [], color="0.3", lw=1, ls="--"))
         labels.append(reference_label)
-    fig.legend(handles, labels, loc="lower center", ncol=len(handles), frameon=False, **kwargs)
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(handles), frameon=False, **kwargs)
 
 
 # Region centres of a three-circle Venn diagram, keyed by membership (A, B, C).
@@ -160,5 +160,5 @@ def transfer_figure(
             if r == len(datasets) - 1:
                 ax.set_xlabel("ε")
     model_legend(fig, models, "thesis (reference §5.9)" if any(v is not None for v in references.values()) else None,
-                 bbox_to_anchor=(0.5, -0.06), fontsize=8)
+                 fontsize=8)
     return fig

@@ -64,24 +64,8 @@ rule toy_color_train:
         "../scripts/toy_color_train.py"
 
 
-rule toy_color_gradients:
-    """Cache f_X = ∇ max p̂ of a condition's models on the test images Figure 2 shows."""
-    input:
-        data=rules.toy_color_data.output[0],
-        model=rules.toy_color_train.output.model,
-    output:
-        f"{RESULTS}/gradients/toy-color/{{condition}}.npz",
-    wildcard_constraints:
-        condition="|".join(TC_CONDITIONS),
-    threads: 1
-    params:
-        n_rows=TC["figure_rows"],
-    script:
-        "../scripts/toy_color_gradients.py"
-
-
 rule timing_toy_color:
-    """Table 1, Toy Color: LIME tabular vs input gradients on Xt[0:25]; keeps LIME's weights for Figure 2."""
+    """Table 1, Toy Color: LIME tabular vs input gradients on Xt[0:25]; caches both explanations for Figure 2."""
     input:
         data=rules.toy_color_data.output[0],
         model=f"{TC_MODELS}/plain.pt",
@@ -240,7 +224,6 @@ rule paper_fig02:
     """Figure 2: gradient (M_0.67) vs LIME (top 6 features) explanations of nine Toy-Color test images."""
     input:
         lime=rules.timing_toy_color.output.lime,
-        gradients=f"{RESULTS}/gradients/toy-color/plain.npz",
         metrics=f"{TC_METRICS}/plain.json",
     output:
         report(

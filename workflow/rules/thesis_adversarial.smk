@@ -200,7 +200,12 @@ for _number, _attack, _slug in ((14, "fgsm", "fgsm-transfer"), (18, "tgsm", "tgs
                 subcategory=f"Figure {_number}",
             ),
             figure("thesis", _number, _slug)[1],
-            f"{RESULTS}/tables/thesis-fig{_number}-{_slug}.csv",
+            report(
+                f"{RESULTS}/tables/thesis-fig{_number}-{_slug}.csv",
+                caption=f"../report/thesis-fig{_number}.rst",
+                category="Thesis",
+                subcategory=f"Figure {_number}",
+            ),
         params:
             attack=_attack,
             datasets=ADV_DATASETS,
@@ -365,7 +370,12 @@ rule thesis_table2:
         ),
         answers=ADV["table2"]["answers"] or [],
     output:
-        table("thesis", 2, "human-study"),
+        report(
+            table("thesis", 2, "human-study"),
+            caption="../report/thesis-table2.rst",
+            category="Thesis",
+            subcategory="Table 2",
+        ),
     params:
         datasets=[d for d in ADV["table2"]["datasets"] if d in ADV_DATASETS],
     script:

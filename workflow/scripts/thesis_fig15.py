@@ -24,6 +24,8 @@ for r, attack in enumerate(("fgsm", "tgsm")):
             ax.set_ylabel(f"{attack.upper()}{' (y+1)' if attack == 'tgsm' else ''}\naccuracy")
         if r == 1:
             ax.set_xlabel("ε")
-fig.suptitle(f"{LABELS[p.source]} ({metrics['batches_normal']} batches, {len(metrics['seeds'])} seeds)", fontsize=10)
-model_legend(fig, p.models, bbox_to_anchor=(0.5, -0.07), fontsize=8)
+n_seeds = len(metrics["seeds"])
+seeds = f"{n_seeds} seed{'s' * (n_seeds > 1)}"
+fig.suptitle(f"{LABELS[p.source]} ({metrics['batches_normal']} batches, {seeds})", fontsize=10)
+model_legend(fig, p.models, fontsize=8)
 save_figure(fig, sm.output[0], sm.output[1])

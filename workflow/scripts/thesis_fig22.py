@@ -10,7 +10,7 @@ from rrr.plots.adversarial import MODEL_LABELS, signed_image
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 use_style()
 p = sm.params
-fig = plt.figure(figsize=(4.6 * len(p.datasets), 1.0 * (len(p.models) + 1) + 0.6), layout="constrained")
+fig = plt.figure(figsize=(4.6 * len(p.datasets), 0.8 * (len(p.models) + 1) + 0.6), layout="constrained")
 for sub, dataset, path in zip(np.atleast_1d(fig.subfigures(1, len(p.datasets))), p.datasets, sm.input.statistics):
     s = np.load(path)
     side, clip, n = int(s["side"]), tuple(s["clip"]), len(s["labels"])
