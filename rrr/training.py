@@ -124,6 +124,8 @@ def fit(
     n_models = _stack_size(model)
     x_t = as_tensor(x)
     y_t = as_tensor(y).long()
+    if n_models is not None and y_t.dim() == 1 and x_t.dim() > 2 and x_t.shape[0] == n_models != y_t.shape[0]:
+        y_t = y_t.expand(n_models, -1)  # per-model inputs, shared labels
     feature_dims = x_t.dim() - y_t.dim()
     m_t = None if mask is None else as_tensor(mask)
     if m_t is not None and m_t.dtype != torch.bool:

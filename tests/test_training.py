@@ -103,3 +103,11 @@ def test_mlp_stack_starts_each_model_from_its_own_seed():
     stacked = rrr.mlp_stack(6, 2, seeds=[4, 7], hidden=(5,))
     for s, seed in enumerate([4, 7]):
         torch.testing.assert_close(_params(rrr.unstack(stacked, s)), _params(rrr.mlp(6, 2, hidden=(5,), seed=seed)))
+
+
+def test_stacked_inputs_with_shared_labels(toy):
+    x, y, _ = toy
+    stack = rrr.mlp_stack(6, 2, seeds=[0, 1], hidden=(5,))
+    stacked_x = x.expand(2, *x.shape)
+    _, h = rrr.fit(stack, stacked_x, y, epochs=2, batch_size=50)
+    assert np.asarray(h.train_accuracy[-1]).shape == (2,)
