@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -12,6 +14,13 @@ import torch
 
 from rrr.models import MLP, mlp_stack
 from rrr.training import ArrayLike, History, accuracy, as_tensor, fit
+
+
+def log_to(path: str | Path) -> None:
+    """Send this process's output — prints, warnings, logging and an uncaught traceback — to a job's log file."""
+    stream = open(path, "w", buffering=1)  # open until the process ends
+    sys.stdout = sys.stderr = stream
+    logging.basicConfig(stream=stream, level=logging.INFO, force=True)
 
 
 def set_threads(n: int) -> None:

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -21,10 +20,6 @@ def test_snakefmt_finds_nothing_to_reformat():
     assert run.returncode == 0, "snakefmt would reformat (fix: snakefmt workflow):\n" + run.stderr[-3000:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known debt (issue 6): most rules lack log: and conda: directives; remove this mark once lint is clean",
-)
 def test_snakemake_lint_finds_nothing():
     run = _run("snakemake", "--lint", "--nolock", "--configfile", "config/smoke.yaml")
     output = run.stdout + run.stderr

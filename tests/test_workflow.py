@@ -37,7 +37,7 @@ def _report_index(html: str) -> tuple[dict, dict]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    for part in ("workflow", "config"):
+    for part in ("workflow", "config", "profiles"):
         shutil.copytree(REPO / part, tmp_path / part)
     return tmp_path
 

@@ -9,8 +9,12 @@ rule claims:
             caption="../report/claims.rst",
             category="Claims",
         ),
+    log:
+        f"{RESULTS}/logs/claims.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
-        metrics_root=f"{RESULTS}/metrics",
+        metrics_root=lambda w, output: f"{Path(output[0]).parent}/metrics",  # results/{profile}/metrics
     script:
         "../scripts/claims.py"
 

@@ -26,6 +26,11 @@ def figure(paper, number, slug):
     return [f"{stem}.png", f"{stem}.pdf"]
 
 
+def figure_html(paper, number, slug):
+    """The HTML rendering beside a figure's PNG and PDF (the 20 Newsgroups word explanations)."""
+    return f"{RESULTS}/figures/{paper}-fig{number:02d}-{slug}.html"
+
+
 def table(paper, number, slug):
     return f"{RESULTS}/tables/{paper}-table{number}-{slug}.csv"
 

@@ -2,6 +2,10 @@ rule acquire_dataset:
     """Copy a raw dataset from the mirror (or download it) and verify every checksum."""
     output:
         directory(f"{RAW}/{{dataset}}"),
+    log:
+        f"{RESULTS}/logs/acquire_dataset/{{dataset}}.log",
+    conda:
+        "../envs/rrr.yaml"
     resources:
         runtime=30,
     params:
@@ -20,6 +24,10 @@ rule decoy_mnist_data:
         f"{RAW}/mnist",
     output:
         f"{RESULTS}/data/decoy-mnist.npz",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_data.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         seed=config["decoy_mnist"]["data_seed"],
         n_train=config["decoy_mnist"]["n_train"],

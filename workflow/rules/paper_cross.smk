@@ -7,8 +7,12 @@ rule table1_metrics:
         f"{RESULTS}/metrics/timing/{{dataset}}.json",
     output:
         f"{RESULTS}/metrics/table1/{{dataset}}.json",
+    log:
+        f"{RESULTS}/logs/table1_metrics/{{dataset}}.log",
     wildcard_constraints:
         dataset="|".join(TABLE1_DATASETS),
+    conda:
+        "../envs/rrr.yaml"
     script:
         "../scripts/table1_metrics.py"
 
@@ -24,6 +28,10 @@ rule paper_table1:
             category="Paper",
             subcategory="Table 1",
         ),
+    log:
+        f"{RESULTS}/logs/paper_table1.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         datasets=TABLE1_DATASETS,
         paper={

@@ -11,10 +11,14 @@ rule decoy_mnist_train:
         model=f"{RESULTS}/models/decoy-mnist/{{condition}}.pt",
         history=f"{RESULTS}/models/decoy-mnist/{{condition}}-history.csv",
         metrics=f"{RESULTS}/metrics/decoy-mnist/{{condition}}.json",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_train/{{condition}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/decoy-mnist-train-{{condition}}.tsv"
     wildcard_constraints:
         condition="|".join(DM_CONDITIONS),
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -34,8 +38,12 @@ rule decoy_mnist_gradients:
         model=rules.decoy_mnist_train.output.model,
     output:
         f"{RESULTS}/gradients/decoy-mnist/{{condition}}.npz",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_gradients/{{condition}}.log",
     wildcard_constraints:
         condition="|".join(DM_CONDITIONS),
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         n_rows=max(DM["explained_test_rows"]) + 1,
@@ -56,6 +64,10 @@ rule paper_fig09:
             subcategory="Figure 9",
         ),
         figure("paper", 9, "decoy-mnist")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig09.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         conditions=DM_CONDITIONS,
         rows=DM["explained_test_rows"],
@@ -87,6 +99,10 @@ rule decoy_mnist_fooled:
     output:
         explanations=f"{RESULTS}/gradients/decoy-mnist-lime/fooled-example.npz",
         metrics=f"{RESULTS}/metrics/decoy-mnist-fooled/plain.json",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_fooled.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         lime=DM_LIME,
@@ -107,6 +123,10 @@ rule paper_fig06:
             subcategory="Figure 6",
         ),
         figure("paper", 6, "decoy-mnist-lime")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig06.log",
+    conda:
+        "../envs/rrr.yaml"
     script:
         "../scripts/paper_fig06.py"
 
@@ -118,6 +138,10 @@ rule timing_decoy_mnist:
         model=DM_THETA0,
     output:
         f"{RESULTS}/metrics/timing/decoy-mnist.json",
+    log:
+        f"{RESULTS}/logs/timing_decoy_mnist.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         lime=DM_LIME,
@@ -145,10 +169,14 @@ rule decoy_mnist_fae:
         model=f"{RESULTS}/models/decoy-mnist-fae/round{{round}}.pt",
         history=f"{RESULTS}/models/decoy-mnist-fae/round{{round}}-history.csv",
         metrics=f"{RESULTS}/metrics/decoy-mnist-fae/round{{round}}.json",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_fae/{{round}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/decoy-mnist-fae-round{{round}}.tsv"
     wildcard_constraints:
         round=r"[1-9]\d*",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -169,6 +197,10 @@ rule decoy_mnist_fae_gradients:
         rounds=expand(rules.decoy_mnist_fae.output.model, round=DM_FAE_ROUNDS),
     output:
         f"{RESULTS}/gradients/decoy-mnist-fae/explanations.npz",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_fae_gradients.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         **DM_FAE_PARAMS,
@@ -192,6 +224,10 @@ rule paper_fig10_decoy_mnist:
             subcategory="Figure 10",
         ),
         figure("paper", 10, "fae-decoy-mnist")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig10_decoy_mnist.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         **DM_FAE_PARAMS,
     script:
@@ -225,8 +261,12 @@ rule decoy_mnist_crossval:
         model=f"{RESULTS}/models/decoy-mnist-crossval/sweep.pt",
         history=f"{RESULTS}/models/decoy-mnist-crossval/sweep-history.csv",
         metrics=f"{RESULTS}/metrics/decoy-mnist-crossval/sweep.json",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_crossval.log",
     benchmark:
         f"{RESULTS}/benchmarks/decoy-mnist-crossval.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -252,6 +292,10 @@ rule paper_fig11:
             subcategory="Figure 11",
         ),
         figure("paper", 11, "decoy-mnist-crossval")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig11.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         max_plotted_exponent=DM_CV["max_plotted_exponent"],
         balance_band=DM_CV["balance_band"],

@@ -19,8 +19,12 @@ rule iris_cancer_data:
     """Random 2/3-1/3 Iris-Cancer splits, stacked (one per model); 'fae' are the FAE trials' own splits."""
     output:
         f"{RESULTS}/data/iris-cancer-{{split_set}}.npz",
+    log:
+        f"{RESULTS}/logs/iris_cancer_data/{{split_set}}.log",
     wildcard_constraints:
         split_set="|".join(IC_SPLIT_SETS),
+    conda:
+        "../envs/rrr.yaml"
     params:
         n_splits=lambda w: IC_SPLIT_SETS[w.split_set][0],
         seed=lambda w: IC_SPLIT_SETS[w.split_set][1],
@@ -36,10 +40,14 @@ rule iris_cancer_train:
         model=f"{RESULTS}/models/iris-cancer/{{condition}}.pt",
         history=f"{RESULTS}/models/iris-cancer/{{condition}}-history.csv",
         metrics=f"{RESULTS}/metrics/iris-cancer/{{condition}}.json",
+    log:
+        f"{RESULTS}/logs/iris_cancer_train/{{condition}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/iris-cancer-train-{{condition}}.tsv"
     wildcard_constraints:
         condition="|".join(IC_CONDITIONS),
+    conda:
+        "../envs/rrr.yaml"
     threads: IC_THREADS
     resources:
         mem_mb=2000,
@@ -61,6 +69,10 @@ rule iris_cancer_explain:
         model=f"{RESULTS}/models/iris-cancer/plain.pt",
     output:
         f"{RESULTS}/gradients/iris-cancer/lime-comparison.npz",
+    log:
+        f"{RESULTS}/logs/iris_cancer_explain.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: IC_THREADS
     params:
         split=IC["explained_split"],
@@ -78,6 +90,10 @@ rule timing_iris_cancer:
         model=f"{RESULTS}/models/iris-cancer/plain.pt",
     output:
         f"{RESULTS}/metrics/timing/iris-cancer.json",
+    log:
+        f"{RESULTS}/logs/timing_iris_cancer.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: IC_THREADS
     params:
         split=IC["explained_split"],
@@ -93,8 +109,12 @@ rule iris_cancer_fae:
     output:
         models=IC_FAE_MODELS,
         metrics=f"{RESULTS}/metrics/iris-cancer/fae.json",
+    log:
+        f"{RESULTS}/logs/iris_cancer_fae.log",
     benchmark:
         f"{RESULTS}/benchmarks/iris-cancer-fae.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: IC_THREADS
     resources:
         mem_mb=2000,
@@ -114,6 +134,10 @@ rule iris_cancer_fae_gradients:
         models=IC_FAE_MODELS,
     output:
         f"{RESULTS}/gradients/iris-cancer/fae.npz",
+    log:
+        f"{RESULTS}/logs/iris_cancer_fae_gradients.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: IC_THREADS
     script:
         "../scripts/iris_cancer_fae_gradients.py"
@@ -131,6 +155,10 @@ rule paper_fig07:
             subcategory="Figure 7",
         ),
         figure("paper", 7, "iris-cancer-gradients-vs-lime")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig07.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         reference_usage=IC_REFERENCE_LIME_MODEL_IRIS_USAGE,
     script:
@@ -150,6 +178,10 @@ rule paper_fig08:
             subcategory="Figure 8",
         ),
         figure("paper", 8, "iris-cancer-confound")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig08.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         conditions=IC_CONDITIONS,
         paper={
@@ -173,6 +205,10 @@ rule paper_fig10_iris_cancer:
             subcategory="Figure 10",
         ),
         figure("paper", 10, "fae-iris-cancer")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig10_iris_cancer.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         trial=IC["fae"]["shown_trial"],
         rows=IC["fae"]["explained_rows"],

@@ -7,11 +7,6 @@ NG_FAE_EARLY_ROUNDS = 3  # the claim "accuracy stays high" is about θ1 … θ3
 NG_GRADIENTS = f"{RESULTS}/gradients/newsgroups/{{condition}}.npz"
 
 
-def ng_html(number, slug):
-    """The HTML rendering beside a figure's PNG and PDF."""
-    return f"{RESULTS}/figures/paper-fig{number:02d}-{slug}.html"
-
-
 rule newsgroups_data:
     """20 Newsgroups atheism vs Christianity: case-sensitive TF-IDF (5000 words) fit on train (spec §1.4)."""
     input:
@@ -19,6 +14,10 @@ rule newsgroups_data:
     output:
         npz=f"{RESULTS}/data/newsgroups.npz",
         text=f"{RESULTS}/data/newsgroups-text.json",
+    log:
+        f"{RESULTS}/logs/newsgroups_data.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         n_train=NG["n_train"],
         n_test=NG["n_test"],
@@ -36,8 +35,12 @@ rule newsgroups_train:
         model=f"{RESULTS}/models/newsgroups/plain.pt",
         history=f"{RESULTS}/models/newsgroups/plain-history.csv",
         metrics=f"{RESULTS}/metrics/newsgroups/plain.json",
+    log:
+        f"{RESULTS}/logs/newsgroups_train.log",
     benchmark:
         f"{RESULTS}/benchmarks/newsgroups-train-plain.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -57,8 +60,12 @@ rule newsgroups_fae:
         model=f"{RESULTS}/models/newsgroups/fae.pt",
         history=f"{RESULTS}/models/newsgroups/fae-history.csv",
         metrics=f"{RESULTS}/metrics/newsgroups/fae.json",
+    log:
+        f"{RESULTS}/logs/newsgroups_fae.log",
     benchmark:
         f"{RESULTS}/benchmarks/newsgroups-fae.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -82,8 +89,12 @@ rule newsgroups_gradients:
         model=f"{RESULTS}/models/newsgroups/{{condition}}.pt",
     output:
         NG_GRADIENTS,
+    log:
+        f"{RESULTS}/logs/newsgroups_gradients/{{condition}}.log",
     wildcard_constraints:
         condition="|".join(NG_CONDITIONS),
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         rows=lambda w: NG_EXPLAINED if w.condition == "plain" else [NG["fae"]["document"]],
@@ -101,6 +112,10 @@ rule newsgroups_lime:
     output:
         explanations=f"{RESULTS}/gradients/newsgroups/lime.json",
         metrics=f"{RESULTS}/metrics/newsgroups/lime.json",
+    log:
+        f"{RESULTS}/logs/newsgroups_lime.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         seeds=NG["seeds"],
@@ -117,6 +132,10 @@ rule timing_newsgroups:
         model=rules.newsgroups_train.output.model,
     output:
         f"{RESULTS}/metrics/timing/newsgroups.json",
+    log:
+        f"{RESULTS}/logs/timing_newsgroups.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         lime=NG["lime"],
@@ -140,7 +159,11 @@ rule paper_fig05:
             subcategory="Figure 5",
         ),
         pdf=figure("paper", 5, "newsgroups-explanation")[1],
-        html=ng_html(5, "newsgroups-explanation"),
+        html=figure_html("paper", 5, "newsgroups-explanation"),
+    log:
+        f"{RESULTS}/logs/paper_fig05.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         document=NG["fig05_document"],
     script:
@@ -161,7 +184,11 @@ rule paper_fig13:
             subcategory="Figure 13",
         ),
         pdf=figure("paper", 13, "newsgroups-long-examples")[1],
-        html=ng_html(13, "newsgroups-long-examples"),
+        html=figure_html("paper", 13, "newsgroups-long-examples"),
+    log:
+        f"{RESULTS}/logs/paper_fig13.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         documents=NG["fig13_documents"],
     script:
@@ -182,6 +209,10 @@ rule paper_fig10_newsgroups:
             subcategory="Figure 10",
         ),
         figure("paper", 10, "fae-newsgroups")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig10_newsgroups.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         shown_rounds=NG["fae"]["shown_rounds"],
         max_words=NG["fae"]["max_words"],

@@ -7,8 +7,12 @@ rule toy2d_data:
     """The 2D two-class (x⁴ + y⁴ threshold) and three-class (curved regions) datasets of spec §1.5."""
     output:
         f"{RESULTS}/data/toy2d-{{dataset}}.npz",
+    log:
+        f"{RESULTS}/logs/toy2d_data/{{dataset}}.log",
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
+    conda:
+        "../envs/rrr.yaml"
     params:
         seed=T2D["data_seed"],
         n=lambda w: T2D["n_two_class" if w.dataset == "two-class" else "n_three_class"],
@@ -24,10 +28,14 @@ rule toy2d_train:
         model=f"{RESULTS}/models/toy2d/{{dataset}}.pt",
         history=f"{RESULTS}/models/toy2d/{{dataset}}-history.csv",
         metrics=f"{RESULTS}/metrics/toy2d/{{dataset}}.json",
+    log:
+        f"{RESULTS}/logs/toy2d_train/{{dataset}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/toy2d-train-{{dataset}}.tsv"
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         seeds=T2D["seeds"],
@@ -43,8 +51,12 @@ rule toy2d_gradients:
         model=rules.toy2d_train.output.model,
     output:
         f"{RESULTS}/gradients/toy2d/{{dataset}}.npz",
+    log:
+        f"{RESULTS}/logs/toy2d_gradients/{{dataset}}.log",
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         quiver_points=T2D["quiver_points"],
@@ -67,6 +79,10 @@ rule paper_fig01:
             subcategory="Figure 1",
         ),
         figure("paper", 1, "toy2d-gradients")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig01.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         datasets=T2D_DATASETS,
         paper_train={d: paper_value(f"toy2d_{d.replace('-', '_')}_train") for d in T2D_DATASETS},

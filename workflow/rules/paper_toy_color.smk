@@ -16,19 +16,17 @@ TC_REFERENCE_RATIOS = {
 }
 
 
-def tc_l1(condition):
-    return {
-        "plain": 0.0,
-        "rule1": TC["l1"],
-        "rule2": TC["l1"],
-        "neither": TC["l1_neither"],
-    }[condition]
+TC_L1 = {"plain": 0.0, "rule1": TC["l1"], "rule2": TC["l1"], "neither": TC["l1_neither"]}
 
 
 rule toy_color_data:
     """Toy Color (Sec. 3.1): 5×5 RGB images, label 0 = both rules hold, label 1 = neither."""
     output:
         f"{RESULTS}/data/toy-color.npz",
+    log:
+        f"{RESULTS}/logs/toy_color_data.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         n_train=TC["n_train"],
         n_test=TC["n_test"],
@@ -46,17 +44,21 @@ rule toy_color_train:
         model=f"{TC_MODELS}/{{condition}}.pt",
         history=f"{TC_MODELS}/{{condition}}-history.csv",
         metrics=f"{TC_METRICS}/{{condition}}.json",
+    log:
+        f"{RESULTS}/logs/toy_color_train/{{condition}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/toy-color-train-{{condition}}.tsv"
     wildcard_constraints:
         condition="|".join(TC_CONDITIONS),
+    conda:
+        "../envs/rrr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
     params:
         seeds=TC["seeds"],
-        l1=lambda w: tc_l1(w.condition),
+        l1=lambda w: TC_L1[w.condition],
         train=TC["train"],
         cutoff=TC["cutoff"],
         score_rows=TC["score_rows"],
@@ -72,6 +74,10 @@ rule timing_toy_color:
     output:
         timing=f"{RESULTS}/metrics/timing/toy-color.json",
         lime=f"{RESULTS}/explanations/toy-color/lime.npz",
+    log:
+        f"{RESULTS}/logs/timing_toy_color.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: 1
     resources:
         runtime=30,
@@ -90,8 +96,12 @@ rule toy_color_fae:
         models=[f"{TC_MODELS}/fae-theta{i}.pt" for i in range(TC["fae"]["rounds"])],
         metrics=f"{TC_METRICS}/fae.json",
         gradients=f"{RESULTS}/gradients/toy-color/fae.npz",
+    log:
+        f"{RESULTS}/logs/toy_color_fae.log",
     benchmark:
         f"{RESULTS}/benchmarks/toy-color-fae.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -123,8 +133,12 @@ rule toy_color_l1_sweep:
     output:
         model=f"{TC_MODELS}/l1-sweep.pt",
         metrics=f"{TC_METRICS}/l1-sweep.json",
+    log:
+        f"{RESULTS}/logs/toy_color_l1_sweep.log",
     benchmark:
         f"{RESULTS}/benchmarks/toy-color-l1-sweep.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: 1
     resources:
         mem_mb=3000,
@@ -145,8 +159,12 @@ rule toy_color_count_sweep:
     output:
         model=f"{TC_MODELS}/count-sweep.pt",
         metrics=f"{TC_METRICS}/count-sweep.json",
+    log:
+        f"{RESULTS}/logs/toy_color_count_sweep.log",
     benchmark:
         f"{RESULTS}/benchmarks/toy-color-count-sweep.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: 1
     resources:
         mem_mb=4000,
@@ -167,8 +185,12 @@ rule toy_color_always_include:
     output:
         model=f"{TC_MODELS}/always-include/n{{n}}.pt",
         metrics=f"{TC_METRICS}/always-include/n{{n}}.json",
+    log:
+        f"{RESULTS}/logs/toy_color_always_include/{{n}}.log",
     wildcard_constraints:
         n=r"\d+",
+    conda:
+        "../envs/rrr.yaml"
     threads: 1
     resources:
         runtime=30,
@@ -188,8 +210,12 @@ rule toy_color_less_data:
     output:
         model=f"{TC_MODELS}/less-data/n{{size}}.pt",
         metrics=f"{TC_METRICS}/less-data/n{{size}}.json",
+    log:
+        f"{RESULTS}/logs/toy_color_less_data/{{size}}.log",
     wildcard_constraints:
         size=r"\d+",
+    conda:
+        "../envs/rrr.yaml"
     threads: 1
     resources:
         runtime=30,
@@ -212,6 +238,10 @@ rule toy_color_less_data_summary:
         expand(rules.toy_color_less_data.output.metrics, size=TC_SIZES),
     output:
         f"{TC_METRICS}/less-data.json",
+    log:
+        f"{RESULTS}/logs/toy_color_less_data_summary.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         conditions=TC_LESS_DATA,
         below=TC["less_data"]["below"],
@@ -233,6 +263,10 @@ rule paper_fig02:
             subcategory="Figure 2",
         ),
         figure("paper", 2, "toy-color-gradients-vs-lime")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig02.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         cutoff=TC["cutoff"],
         top_features=TC["lime"]["top_features"],
@@ -258,6 +292,10 @@ rule paper_fig03:
             subcategory="Figure 3",
         ),
         figure("paper", 3, "toy-color-rule-transitions")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig03.log",
+    conda:
+        "../envs/rrr.yaml"
     script:
         "../scripts/paper_fig03.py"
 
@@ -275,6 +313,10 @@ rule paper_fig04:
             subcategory="Figure 4",
         ),
         figure("paper", 4, "toy-color-find-another-explanation")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig04.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         cutoff=TC["cutoff"],
         paper_test=[paper_value(f"toy_color_fae_theta{i}_test") for i in range(TC["fae"]["rounds"])],
@@ -294,6 +336,10 @@ rule paper_fig12:
             subcategory="Figure 12",
         ),
         figure("paper", 12, "toy-color-less-data")[1],
+    log:
+        f"{RESULTS}/logs/paper_fig12.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         paper_level=paper_value("toy_color_less_data_pro_rule1_below_100"),
     script:

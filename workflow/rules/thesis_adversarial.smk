@@ -58,6 +58,10 @@ rule adv_data:
         lambda w: f"{RAW}/{ADV['datasets'][w.dataset]['source']}",
     output:
         f"{RESULTS}/data/adversarial/{{dataset}}.npz",
+    log:
+        f"{RESULTS}/logs/adv_data/{{dataset}}.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         source=lambda w: ADV["datasets"][w.dataset]["source"],
         split_seed=ADV["split_seed"],
@@ -84,6 +88,8 @@ rule adv_train:
         f"{RESULTS}/benchmarks/adversarial-train-{{dataset}}-{{model}}.tsv"
     wildcard_constraints:
         model=r"normal|teacher|distilled|advtrain|insensitive|doubleback|both|(doubleback|insensitive)@[0-9.e+]+",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -122,6 +128,10 @@ rule adv_evaluate:
         statistics=f"{RESULTS}/gradients/adversarial/{{dataset}}/statistics.npz",
         metrics=f"{RESULTS}/metrics/adversarial/{{dataset}}.json",
         table=f"{RESULTS}/tables/adversarial/{{dataset}}-transfer.csv",
+    log:
+        f"{RESULTS}/logs/adv_evaluate/{{dataset}}.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -149,6 +159,10 @@ rule adv_attack_grids:
         ],
     output:
         f"{RESULTS}/attacks/adversarial/{{dataset}}/grids.npz",
+    log:
+        f"{RESULTS}/logs/adv_attack_grids/{{dataset}}.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         nvidia_gpu=ADV_GPU,
@@ -175,6 +189,10 @@ rule adv_lambda_selection:
         ],
     output:
         f"{RESULTS}/tables/adversarial/{{dataset}}-lambda-selection.csv",
+    log:
+        f"{RESULTS}/logs/adv_lambda_selection/{{dataset}}.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         models=ADV_GRID_MODELS,
@@ -206,6 +224,10 @@ for _number, _attack, _slug in ((14, "fgsm", "fgsm-transfer"), (18, "tgsm", "tgs
                 category="Thesis",
                 subcategory=f"Figure {_number}",
             ),
+        log:
+            f"{RESULTS}/logs/thesis_fig{_number}.log",
+        conda:
+            "../envs/rrr.yaml"
         params:
             attack=_attack,
             datasets=ADV_DATASETS,
@@ -229,6 +251,10 @@ rule thesis_fig15:
             subcategory="Figure 15",
         ),
         figure("thesis", 15, "both-defenses")[1],
+    log:
+        f"{RESULTS}/logs/thesis_fig15.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         dataset=ADV["figures"]["second_dataset"],
         source=ADV["datasets"][ADV["figures"]["second_dataset"]]["source"],
@@ -250,6 +276,10 @@ rule thesis_fig16:
             subcategory="Figure 16",
         ),
         figure("thesis", 16, "fgsm-venn")[1],
+    log:
+        f"{RESULTS}/logs/thesis_fig16.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         eps=ADV["datasets"]["mnist"]["venn_eps"],
         models=["normal", "advtrain", "doubleback"],
@@ -269,6 +299,10 @@ rule thesis_fig19:
             subcategory="Figure 19",
         ),
         figure("thesis", 19, "gradient-distributions")[1],
+    log:
+        f"{RESULTS}/logs/thesis_fig19.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         models=ADV_MODELS[:5],
         floor=ADV["evaluation"]["gradient_floor"],
@@ -288,6 +322,10 @@ rule thesis_fig20:
             subcategory="Figure 20",
         ),
         figure("thesis", 20, "jsma-grids")[1],
+    log:
+        f"{RESULTS}/logs/thesis_fig20.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         models=ADV["figures"]["jsma_models"],
         rows=[0, 1],
@@ -307,6 +345,10 @@ rule thesis_fig21:
             subcategory="Figure 21",
         ),
         figure("thesis", 21, "iterated-tgsm-grids")[1],
+    log:
+        f"{RESULTS}/logs/thesis_fig21.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         datasets=ADV_DATASETS,
         sources=ADV_SOURCES,
@@ -327,6 +369,10 @@ rule thesis_fig22:
             subcategory="Figure 22",
         ),
         figure("thesis", 22, "input-gradients")[1],
+    log:
+        f"{RESULTS}/logs/thesis_fig22.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         datasets=ADV_DATASETS,
         sources=ADV_SOURCES,
@@ -346,6 +392,10 @@ rule adv_table2_stimuli:
         ],
     output:
         directory(f"{RESULTS}/table2-stimuli/{{dataset}}"),
+    log:
+        f"{RESULTS}/logs/adv_table2_stimuli/{{dataset}}.log",
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         nvidia_gpu=ADV_GPU,
@@ -376,6 +426,10 @@ rule thesis_table2:
             category="Thesis",
             subcategory="Table 2",
         ),
+    log:
+        f"{RESULTS}/logs/thesis_table2.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         datasets=[d for d in ADV["table2"]["datasets"] if d in ADV_DATASETS],
     script:

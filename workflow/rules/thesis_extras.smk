@@ -14,8 +14,12 @@ rule extras_fae2d:
         sequential=f"{RESULTS}/metrics/thesis-fae2d/sequential.json",
         joint=f"{RESULTS}/metrics/thesis-fae2d/joint.json",
         surfaces=f"{RESULTS}/gradients/thesis-fae2d/surfaces.npz",
+    log:
+        f"{RESULTS}/logs/extras_fae2d.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-fae2d.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         cfg=TX["fae2d"],
@@ -38,6 +42,10 @@ rule thesis_fig13:
             subcategory="Figure 13",
         ),
         figure("thesis", 13, "simultaneous-fae")[1],
+    log:
+        f"{RESULTS}/logs/thesis_fig13.log",
+    conda:
+        "../envs/rrr.yaml"
     script:
         "../scripts/thesis_fig13.py"
 
@@ -54,8 +62,12 @@ rule extras_hessian:
         estimator=f"{RESULTS}/metrics/thesis-hessian/estimator.json",
         estimator_csv=f"{RESULTS}/metrics/thesis-hessian/estimator.csv",
         surfaces=f"{RESULTS}/gradients/thesis-hessian/surfaces.npz",
+    log:
+        f"{RESULTS}/logs/extras_hessian.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-hessian.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         cfg=TX["hessian"],
@@ -79,6 +91,10 @@ rule thesis_fig24:
             subcategory="Figure 24",
         ),
         figure("thesis", 24, "hessian-regularization")[1],
+    log:
+        f"{RESULTS}/logs/thesis_fig24.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         shown=TX["hessian"]["shown_lambdas"],
     script:
@@ -92,6 +108,10 @@ rule extras_l1l2_data:
         f"{RAW}/{TX['l1l2']['dataset']}",
     output:
         f"{RESULTS}/data/thesis-l1l2-{TX['l1l2']['dataset']}.npz",
+    log:
+        f"{RESULTS}/logs/extras_l1l2_data.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         dataset=TX["l1l2"]["dataset"],
         n_train=TX["l1l2"]["n_train"],
@@ -108,10 +128,14 @@ rule extras_l1l2_train:
     output:
         models=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt",
         metrics=f"{RESULTS}/metrics/thesis-l1l2/{{norm}}.json",
+    log:
+        f"{RESULTS}/logs/extras_l1l2_train/{{norm}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-l1l2-train-{{norm}}.tsv"
     wildcard_constraints:
         norm="|".join(L1L2_NORMS),
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -129,8 +153,12 @@ rule extras_l1l2_attack:
     output:
         metrics=f"{RESULTS}/metrics/thesis-l1l2/fgsm.json",
         matrix=f"{RESULTS}/metrics/thesis-l1l2/fgsm-accuracy-loss.csv",
+    log:
+        f"{RESULTS}/logs/extras_l1l2_attack.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-l1l2-attack.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         cfg=TX["l1l2"],
@@ -151,6 +179,10 @@ rule thesis_fig23:
             subcategory="Figure 23",
         ),
         figure("thesis", 23, "l1-vs-l2-gradient-regularization")[1],
+    log:
+        f"{RESULTS}/logs/thesis_fig23.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         cfg=TX["l1l2"],
     script:
@@ -162,6 +194,10 @@ rule extras_squares_data:
     """The squares toy: size and background confounded in train, decoupled in two test sets."""
     output:
         f"{RESULTS}/data/thesis-squares.npz",
+    log:
+        f"{RESULTS}/logs/extras_squares_data.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         seed=TX["squares"]["data_seed"],
         n_autoencoder=TX["squares"]["n_autoencoder"],
@@ -178,8 +214,12 @@ rule extras_squares_autoencoder:
     output:
         model=f"{RESULTS}/models/thesis-squares/autoencoder.pt",
         metrics=f"{RESULTS}/metrics/thesis-squares/autoencoder.json",
+    log:
+        f"{RESULTS}/logs/extras_squares_autoencoder.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-squares-autoencoder.tsv"
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         cfg=TX["squares"]["autoencoder"],
@@ -195,10 +235,14 @@ rule extras_squares_train:
     output:
         models=f"{RESULTS}/models/thesis-squares/{{kind}}.pt",
         metrics=f"{RESULTS}/metrics/thesis-squares/{{kind}}.json",
+    log:
+        f"{RESULTS}/logs/extras_squares_train/{{kind}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-squares-{{kind}}.tsv"
     wildcard_constraints:
         kind="|".join(SQUARES_KINDS),
+    conda:
+        "../envs/rrr.yaml"
     threads: config["threads"]
     params:
         cfg=TX["squares"],
@@ -219,6 +263,10 @@ rule thesis_fig25:
             subcategory="Figure 25",
         ),
         figure("thesis", 25, "latent-space-fae")[1],
+    log:
+        f"{RESULTS}/logs/thesis_fig25.log",
+    conda:
+        "../envs/rrr.yaml"
     params:
         thesis_normal=paper_value("thesis_squares_normal_size_test"),
     script:

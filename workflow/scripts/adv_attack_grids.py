@@ -8,9 +8,10 @@ from rrr.attacks import iterated_tgsm, jsma
 from rrr.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
 from rrr.defenses import predict_logits
-from rrr.experiments import set_threads
+from rrr.experiments import log_to, set_threads
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 ev = sm.params.evaluation
 device = resolve_device(sm.params.device)

@@ -4,8 +4,10 @@ import sys
 
 from rrr.data.acquire import DataError
 from rrr.data.adversarial import load_adversarial_data
+from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 try:
     data = load_adversarial_data(sm.params.source, sm.input[0], seed=sm.params.split_seed)
 except DataError as error:  # a message for the user, not a traceback

@@ -20,9 +20,10 @@ from rrr.attacks import transfer_accuracies
 from rrr.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
 from rrr.defenses import predict_logits
-from rrr.experiments import read_json, set_threads, write_json
+from rrr.experiments import log_to, read_json, set_threads, write_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 p, ev = sm.params, sm.params.evaluation
 device = resolve_device(p.device)

@@ -9,9 +9,10 @@ from rrr.attacks import fgsm
 from rrr.cnn import load_cnn, load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData
 from rrr.defenses import accuracy
-from rrr.experiments import set_threads
+from rrr.experiments import log_to, set_threads
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 device = resolve_device(sm.params.device)
 data = AdversarialData.load(sm.input.data)

@@ -5,8 +5,10 @@ from pathlib import Path
 import yaml
 
 from rrr.claims import claims_table
+from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 claims = yaml.safe_load(Path(sm.input.claims).read_text())
 table = claims_table(claims, Path(sm.params.metrics_root))
 tmp = Path(sm.output[0]).with_suffix(".tmp")

@@ -1,12 +1,13 @@
 """Render results/{profile}/claims.csv as an HTML table with a pass/fail verdict per claim."""
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 
+from rrr.experiments import log_to
+
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-sys.stderr = open(sm.log[0], "w")
+log_to(sm.log[0])
 
 table = pd.read_csv(sm.input[0])
 passed = int(table["holds"].sum())

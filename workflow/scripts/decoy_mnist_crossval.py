@@ -11,9 +11,10 @@ import numpy as np
 
 from decoy_mnist_experiments import l1_label
 from rrr import save_model
-from rrr.experiments import set_threads, train_replicates, write_json
+from rrr.experiments import log_to, set_threads, train_replicates, write_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 p = sm.params
 d = np.load(sm.input.data)

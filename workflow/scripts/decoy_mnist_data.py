@@ -5,8 +5,10 @@ from pathlib import Path
 import numpy as np
 
 from rrr.data.decoy_mnist import make_decoy_mnist
+from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 data = make_decoy_mnist(Path(sm.input[0]), seed=sm.params.seed)
 n_train, n_test = sm.params.n_train, sm.params.n_test
 for key in ("Xr", "X", "y", "E"):

@@ -10,10 +10,11 @@ import torch
 
 from decoy_mnist_experiments import l1_label, stacked_explanation_mask
 from rrr import load_model, save_model, stack, unstack
-from rrr.experiments import set_threads, train_replicates, write_json
+from rrr.experiments import log_to, set_threads, train_replicates, write_json
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 p = sm.params
 d = np.load(sm.input.data)

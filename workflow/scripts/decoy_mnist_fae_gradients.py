@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba, stack, unstack
-from rrr.experiments import set_threads
+from rrr.experiments import log_to, set_threads
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 p = sm.params
 d = np.load(sm.input.data)

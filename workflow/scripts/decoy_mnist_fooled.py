@@ -13,10 +13,11 @@ import torch
 
 from decoy_mnist_experiments import decoy_class, fooled_example, lime_image_explanation, superpixel_weights
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 d = np.load(sm.input.data)
 xt, yt = d["Xt"], d["yt"]

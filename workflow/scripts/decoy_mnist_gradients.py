@@ -5,10 +5,11 @@ from pathlib import Path
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba
-from rrr.experiments import set_threads
+from rrr.experiments import log_to, set_threads
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 d = np.load(sm.input.data)
 images = d["Xtr"] if sm.wildcards.condition == "baseline" else d["Xt"]

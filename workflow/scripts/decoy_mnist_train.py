@@ -6,10 +6,11 @@ swatch) with λ1; ``baseline`` — the same MLP on plain MNIST.
 
 import numpy as np
 
-from rrr.experiments import set_threads, train_replicates, write_json
+from rrr.experiments import log_to, set_threads, train_replicates, write_json
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)

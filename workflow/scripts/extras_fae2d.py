@@ -21,10 +21,11 @@ from rrr.diverse import (
     quadrant_grid,
     train_diverse_models,
 )
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.hessian import smooth_mlp
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 cfg = sm.params.cfg
 seeds = cfg["seeds"]

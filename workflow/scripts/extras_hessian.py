@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.hessian import (
     evaluate_penalty,
     fit_input_penalty,
@@ -24,6 +24,7 @@ from rrr.hessian import (
 from rrr.training import accuracy
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 cfg = sm.params.cfg
 seeds, lambdas = cfg["seeds"], cfg["lambdas"]

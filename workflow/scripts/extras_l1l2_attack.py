@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.training import accuracy
 from rrr.vgg import fgsm, vgg
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 cfg = sm.params.cfg
 d = np.load(sm.input.data)

@@ -7,8 +7,10 @@ import numpy as np
 
 from rrr.data.cifar10 import load_cifar10
 from rrr.data.decoy_mnist import load_mnist
+from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 raw = Path(sm.input[0])
 if sm.params.dataset == "cifar10":
     X, y, Xt, yt = load_cifar10(raw)

@@ -8,12 +8,13 @@ similar magnitudes (the thesis multiplies λ by 100 under its own normalization)
 import numpy as np
 import torch
 
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.hessian import fit_input_penalty
 from rrr.training import accuracy
 from rrr.vgg import vgg
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 cfg, norm = sm.params.cfg, sm.wildcards.norm
 d = np.load(sm.input.data)

@@ -6,9 +6,10 @@ import torch
 
 from rrr.autoencoder import ConvAutoencoder, factor_correlations, fit_autoencoder
 from rrr.data.squares import FACTORS
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 cfg = sm.params.cfg
 d = np.load(sm.input.data)

@@ -4,8 +4,10 @@ autoencoder (plus a held-out part), and the confounded train split with its two 
 import numpy as np
 
 from rrr.data.squares import FACTORS, make_squares, make_unlabelled_squares
+from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 p = sm.params
 seed = p.seed
 arrays = {}

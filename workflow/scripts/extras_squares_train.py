@@ -12,10 +12,11 @@ import torch
 import rrr
 from rrr.autoencoder import ConvAutoencoder
 from rrr.diverse import gradient_cosines, train_diverse_models
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.hessian import smooth_mlp
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 cfg, kind = sm.params.cfg, sm.wildcards.kind
 d = np.load(sm.input.data)

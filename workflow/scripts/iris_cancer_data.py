@@ -5,8 +5,10 @@ from pathlib import Path
 import numpy as np
 
 from rrr.data.iris_cancer import iris_cancer_splits, iris_out, load_iris_cancer
+from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 splits = iris_cancer_splits(sm.params.n_splits, sm.params.seed)
 splits["Xte_out"] = np.stack([iris_out(x) for x in splits["Xte"]])
 tmp = Path(sm.output[0]).with_suffix(".tmp.npz")

@@ -7,10 +7,11 @@ import numpy as np
 
 from iris_cancer_measures import iris_usage, lime_tabular, lime_weights
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.experiments import set_threads
+from rrr.experiments import log_to, set_threads
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 split, rows, settings = sm.params.split, sm.params.rows, sm.params.lime
 d = np.load(sm.input.data)

@@ -9,11 +9,12 @@ import numpy as np
 
 from iris_cancer_measures import iris_usage
 from rrr import accuracy, find_another_explanation, input_gradients, mlp_stack
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.models import save_model
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 fae, train = sm.params.fae, sm.params.train
 d = np.load(sm.input.data)

@@ -9,10 +9,11 @@ import numpy as np
 
 from iris_cancer_measures import lime_tabular, lime_weights
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 settings, split = sm.params.lime, sm.params.split
 d = np.load(sm.input.data)

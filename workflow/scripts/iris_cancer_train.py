@@ -11,11 +11,12 @@ import numpy as np
 from iris_cancer_measures import iris_usage, top_k_iris_count
 from rrr import input_gradients
 from rrr.data.iris_cancer import iris_mask
-from rrr.experiments import set_threads, train_replicates, write_json
+from rrr.experiments import log_to, set_threads, train_replicates, write_json
 from rrr.models import save_model
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)

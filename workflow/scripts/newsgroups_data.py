@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from rrr.data.newsgroups import load_newsgroups, tfidf_features
+from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 (archive,) = sorted(Path(sm.input[0]).glob("*.tar.gz"))
 d = load_newsgroups(archive)
 counts = {"n_train_available": len(d["train_texts"]), "n_test_available": len(d["test_texts"])}

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 
 from rrr import find_another_explanation, mlp_stack, save_model, stack, unstack
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 d = np.load(sm.input.data)
 seeds, rounds, n_early = list(sm.params.seeds), sm.params.rounds, sm.params.early_rounds

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba
-from rrr.experiments import read_json, set_threads
+from rrr.experiments import log_to, read_json, set_threads
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 rows = list(sm.params.rows)
 toward = read_json(sm.input.text)["target_names"].index(sm.params.toward)

@@ -5,7 +5,7 @@ import numpy as np
 from lime.lime_text import LimeTextExplainer
 
 from rrr import load_model, unstack
-from rrr.experiments import read_json, set_threads, write_json
+from rrr.experiments import log_to, read_json, set_threads, write_json
 from rrr.text_explanations import (
     document_word_weights,
     lime_word_weights,
@@ -15,6 +15,7 @@ from rrr.text_explanations import (
 )
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 text = read_json(sm.input.text)
 vectorizer = rebuild_vectorizer(text["vocabulary"], text["idf"])

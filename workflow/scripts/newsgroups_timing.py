@@ -12,11 +12,12 @@ import numpy as np
 from lime.lime_text import LimeTextExplainer
 
 from rrr import input_gradients, load_model, unstack
-from rrr.experiments import read_json, set_threads, write_json
+from rrr.experiments import log_to, read_json, set_threads, write_json
 from rrr.text_explanations import rebuild_vectorizer, text_classifier
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 text = read_json(sm.input.text)
 model = unstack(load_model(sm.input.model), 0)

@@ -2,10 +2,11 @@
 
 import numpy as np
 
-from rrr.experiments import read_json, set_threads, train_replicates, write_json
+from rrr.experiments import log_to, read_json, set_threads, train_replicates, write_json
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 d = np.load(sm.input.data)
 model, history, metrics = train_replicates(

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from rrr.experiments import read_json
+from rrr.experiments import log_to, read_json
 from rrr.plots import use_style
 from rrr.plots.newsgroups import Document, Panel, draw_documents, explanations_html, save_documents
 from rrr.text_explanations import document_word_weights
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 use_style()
 text = read_json(sm.input.text)
 names, vocabulary = text["target_names"], text["vocabulary"]

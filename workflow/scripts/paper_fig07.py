@@ -4,8 +4,10 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.iris_cancer import figure07
+from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 use_style()
 e = np.load(sm.input[0])
 fig = figure07(

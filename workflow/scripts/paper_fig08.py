@@ -3,11 +3,12 @@ in and out, A = 0 vs full A."""
 
 import numpy as np
 
-from rrr.experiments import read_json
+from rrr.experiments import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.iris_cancer import figure08
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 use_style()
 metrics = {c: read_json(p) for c, p in zip(sm.params.conditions, sm.input.metrics)}
 n_test = np.load(sm.input.data)["yte"].shape[1]

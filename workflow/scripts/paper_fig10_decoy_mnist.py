@@ -2,11 +2,12 @@
 
 import numpy as np
 
-from rrr.experiments import read_json
+from rrr.experiments import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.decoy_mnist import fae_figure
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 use_style()
 p = sm.params
 n_l1, n_seeds = len(p.l1), len(p.seeds)

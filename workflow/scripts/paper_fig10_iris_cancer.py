@@ -3,11 +3,12 @@ train/test accuracy and Iris usage (mean ± sd over trials) against the iteratio
 
 import numpy as np
 
-from rrr.experiments import read_json
+from rrr.experiments import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.iris_cancer import figure10
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 use_style()
 cached = np.load(sm.input.gradients)
 trial, rows = sm.params.trial, sm.params.rows

@@ -5,12 +5,13 @@ models (rescored on a fresh test set, spec §4.3) as small crosses."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.experiments import read_json
+from rrr.experiments import log_to, read_json
 from rrr.plots import PALETTE, save_figure, use_style
 from rrr.plots.toy_color import annotation_mask, learning_curves
 from rrr.toy_color_rules import condition_masks
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 use_style()
 summary = read_json(sm.input[0])
 sizes = summary["sizes"]

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from rrr.experiments import read_json
+from rrr.experiments import log_to, read_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 rows = []
 for dataset, path in zip(sm.params.datasets, sm.input):
     t = read_json(path)

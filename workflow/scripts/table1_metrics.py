@@ -2,9 +2,10 @@
 
 import math
 
-from rrr.experiments import read_json, write_json
+from rrr.experiments import log_to, read_json, write_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 t = read_json(sm.input[0])
 lime, grad = t["lime_seconds_per_explanation"], t["gradient_seconds_per_explanation"]
 write_json(

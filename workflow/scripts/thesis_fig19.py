@@ -6,8 +6,10 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_COLORS, MODEL_LABELS
+from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 use_style()
 p = sm.params
 s = np.load(sm.input.statistics[0])

@@ -1,10 +1,11 @@
 """Thesis Figure 23: L1 vs L2 input-gradient regularization against white-box and transferred FGSM."""
 
-from rrr.experiments import read_json
+from rrr.experiments import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.thesis_extras import figure23
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 use_style()
 cfg = sm.params.cfg
 clean = {read_json(p)["norm"]: read_json(p) for p in sm.input.clean}

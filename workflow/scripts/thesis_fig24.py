@@ -3,11 +3,12 @@
 import numpy as np
 import pandas as pd
 
-from rrr.experiments import read_json
+from rrr.experiments import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.thesis_extras import figure24
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 use_style()
 metrics = {"gradient": read_json(sm.input.gradient), "hessian": read_json(sm.input.hessian)}
 fig = figure24(np.load(sm.input.surfaces), metrics, pd.read_csv(sm.input.estimator_csv), sm.params.shown)

@@ -2,11 +2,12 @@
 
 import numpy as np
 
-from rrr.experiments import read_json
+from rrr.experiments import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.thesis_extras import figure25
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 use_style()
 d = np.load(sm.input.data)
 splits = ("train", "test_size", "test_color")

@@ -5,8 +5,10 @@ from pathlib import Path
 import numpy as np
 
 from rrr.data import three_class_2d, two_class_2d
+from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 make = two_class_2d if sm.wildcards.dataset == "two-class" else three_class_2d
 X, y = make(n=sm.params.n, seed=sm.params.seed)
 tmp = Path(sm.output[0]).with_suffix(".tmp.npz")

@@ -10,9 +10,10 @@ import numpy as np
 import torch
 
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.experiments import set_threads
+from rrr.experiments import log_to, set_threads
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 p = sm.params
 d = np.load(sm.input.data)

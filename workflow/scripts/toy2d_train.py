@@ -2,10 +2,11 @@
 
 import numpy as np
 
-from rrr.experiments import set_threads, train_replicates, write_json
+from rrr.experiments import log_to, set_threads, train_replicates, write_json
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 d = np.load(sm.input[0])
 model, history, metrics = train_replicates(d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train)

@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from rrr import find_another_explanation, input_gradients, mlp_stack
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.models import save_model
 from rrr.toy_color_rules import rule_scores
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 p = sm.params
 d = np.load(sm.input.data)

@@ -7,12 +7,13 @@ import time
 import numpy as np
 
 from rrr import fit, mlp_stack
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.models import save_model
 from rrr.toy_color_rules import rule_scores, stacked_masks
 from rrr.training import accuracy
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 p = sm.params
 size = int(sm.wildcards.size)

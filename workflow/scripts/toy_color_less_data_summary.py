@@ -4,10 +4,11 @@ model needs" ratios (reference §4.3) from the seed-mean curves."""
 
 import numpy as np
 
-from rrr.experiments import read_json, write_json
+from rrr.experiments import log_to, read_json, write_json
 from rrr.toy_color_rules import best_below, extra_data_ratio
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 runs = sorted((read_json(path) for path in sm.input), key=lambda r: r["size"])
 sizes = [r["size"] for r in runs]
 conditions = list(sm.params.conditions)

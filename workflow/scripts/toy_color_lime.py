@@ -16,11 +16,12 @@ from lime.lime_tabular import LimeTabularExplainer
 
 from rrr import input_gradients, load_model, predict_proba, unstack
 from rrr.data import corner_mask
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.toy_color_rules import gradient_pixels, lime_pixels, region_share
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 settings = sm.params.lime
 d = np.load(sm.input.data)

@@ -7,11 +7,12 @@ neither: A = both, with the much larger λ1 of the reference.
 import numpy as np
 import torch
 
-from rrr.experiments import set_threads, train_replicates, write_json
+from rrr.experiments import log_to, set_threads, train_replicates, write_json
 from rrr.models import save_model
 from rrr.toy_color_rules import condition_masks, rule_scores
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)

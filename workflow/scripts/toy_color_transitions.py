@@ -13,13 +13,14 @@ import torch
 
 from rrr import fit, mlp_stack
 from rrr.data import corner_mask
-from rrr.experiments import set_threads, write_json
+from rrr.experiments import log_to, set_threads, write_json
 from rrr.models import save_model
 from rrr.toy_color_rules import first_rows_masks, log_grid, rule_scores
 from rrr.training import accuracy
 
 HYBRID_SHARE = 0.2  # a model is a hybrid of both rules when each holds at least 20% of its M_0.67 pixels
 sm = snakemake  # noqa: F821 (injected by Snakemake)
+log_to(sm.log[0])
 set_threads(sm.threads)
 p = sm.params
 d = np.load(sm.input.data)
