@@ -1,14 +1,13 @@
 """Table 1, Decoy MNIST: CPU seconds per explanation, LIME image (reference §3 settings) vs input
 gradients (one batched ∇ max p̂ call over the whole test set), for the seed-0 A = 0 model."""
 
-import time
-
 import numpy as np
 import torch
 
 from decoy_mnist_experiments import lime_image_explanation
-from rrr import input_gradients, load_model, predict_proba, unstack
+from rrr import load_model, predict_proba, unstack
 from rrr.experiments import log_to, set_threads, write_json
+from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -23,15 +22,9 @@ def predict(images: np.ndarray) -> np.ndarray:
     return predict_proba(model, torch.as_tensor(images, dtype=torch.float32)).numpy()
 
 
-start = time.process_time()
-for row in d["Xt"][:n_lime]:
-    lime_image_explanation(predict, row, settings)
-lime_seconds = (time.process_time() - start) / n_lime
-
+lime_seconds, _ = cpu_seconds_per_call(lambda row: lime_image_explanation(predict, row, settings), d["Xt"][:n_lime])
 x = as_tensor(d["Xt"])
-start = time.process_time()
-input_gradients(model, x, "max_prob")
-gradient_seconds = (time.process_time() - start) / len(x)
+gradient_seconds, _ = gradient_seconds_per_explanation(model, x, "max_prob")
 
 write_json(
     {

@@ -6,14 +6,13 @@ input-gradient call (∇ max p̂) on the first n test documents. Unlike the refe
 model's probabilities, not exp(probabilities).
 """
 
-import time
-
 import numpy as np
 from lime.lime_text import LimeTextExplainer
 
-from rrr import input_gradients, load_model, unstack
+from rrr import load_model, unstack
 from rrr.experiments import log_to, read_json, set_threads, write_json
 from rrr.text_explanations import rebuild_vectorizer, text_classifier
+from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -25,19 +24,14 @@ classify = text_classifier(model, rebuild_vectorizer(text["vocabulary"], text["i
 settings, n_lime, n_gradient = sm.params.lime, sm.params.n_lime, sm.params.n_gradient
 explainer = LimeTextExplainer(class_names=text["target_names"], random_state=settings["seed"])
 documents = text["test_texts"][:n_lime]
-
-start = time.process_time()
-for document in documents:
-    explainer.explain_instance(
+lime_seconds, _ = cpu_seconds_per_call(
+    lambda document: explainer.explain_instance(
         document, classify, top_labels=1, num_features=settings["num_features"], num_samples=settings["num_samples"]
-    )
-lime_seconds = (time.process_time() - start) / len(documents)
-
+    ),
+    documents,
+)
 x = as_tensor(np.load(sm.input.data)["Xt"][:n_gradient])
-input_gradients(model, x[:1], "max_prob")  # warm-up: exclude autograd's one-time setup
-start = time.process_time()
-input_gradients(model, x, "max_prob")
-gradient_seconds = (time.process_time() - start) / len(x)
+gradient_seconds, _ = gradient_seconds_per_explanation(model, x, "max_prob")
 
 write_json(
     {

@@ -8,15 +8,15 @@ The dense LIME weights are cached for Figure 2, and the JSON also records, per i
 corner share of each method's Figure-2 dots and their overlap.
 """
 
-import time
 from pathlib import Path
 
 import numpy as np
 from lime.lime_tabular import LimeTabularExplainer
 
-from rrr import input_gradients, load_model, predict_proba, unstack
+from rrr import load_model, predict_proba, unstack
 from rrr.data import corner_mask
 from rrr.experiments import log_to, set_threads, write_json
+from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.toy_color_rules import gradient_pixels, lime_pixels, region_share
 from rrr.training import as_tensor
 
@@ -38,24 +38,19 @@ explainer = LimeTabularExplainer(
     Xt.astype(np.float64), feature_names=[str(i) for i in range(Xt.shape[1])], class_names=[0, 1],
     discretize_continuous=True, random_state=settings["random_state"],
 )
-weights = np.zeros(rows.shape, dtype=np.float64)
-labels = np.zeros(len(rows), dtype=np.int64)
-start = time.process_time()
-for i, row in enumerate(rows):
-    explanation = explainer.explain_instance(
+lime_seconds, explanations = cpu_seconds_per_call(
+    lambda row: explainer.explain_instance(
         row.astype(np.float64), predict, top_labels=1,
         num_features=settings["num_features"], num_samples=settings["num_samples"],
-    )
-    labels[i] = explanation.available_labels()[0]
+    ),
+    rows,
+)
+weights = np.zeros(rows.shape, dtype=np.float64)
+labels = np.array([e.available_labels()[0] for e in explanations], dtype=np.int64)
+for i, explanation in enumerate(explanations):
     for feature, weight in explanation.as_map()[labels[i]]:
         weights[i, feature] = weight
-lime_seconds = (time.process_time() - start) / len(rows)
-
-x = as_tensor(rows)
-input_gradients(model, x, "max_prob")  # warm-up: torch's one-off lazy initialization
-start = time.process_time()
-gradients = input_gradients(model, x, "max_prob")
-gradient_seconds = (time.process_time() - start) / len(rows)
+gradient_seconds, gradients = gradient_seconds_per_explanation(model, as_tensor(rows), "max_prob")
 
 # Figure 2's dots: do both methods point at the corners, and at the same pixels?
 dots_lime = lime_pixels(weights, settings["top_features"])
