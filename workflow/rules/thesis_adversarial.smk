@@ -83,7 +83,7 @@ rule adv_train:
         history=f"{RESULTS}/models/adversarial/{{dataset}}/{{model}}-history.csv",
         metrics=f"{RESULTS}/metrics/adversarial-train/{{dataset}}/{{model}}.json",
     log:
-        f"{RESULTS}/logs/adversarial-train-{{dataset}}-{{model}}.log",
+        f"{RESULTS}/logs/adv_train/{{dataset}}-{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/adversarial-train-{{dataset}}-{{model}}.tsv"
     wildcard_constraints:
