@@ -28,12 +28,12 @@ ATTACK_BATCH = 256
 
 
 def art_classifier(
-    model: nn.Module, clip: tuple[float, float], input_dim: int, n_classes: int = 10
+    model: nn.Module, clip: tuple[float, float], input_shape: tuple[int, ...], n_classes: int = 10
 ) -> PyTorchClassifier:
     """Wrap a logits model for ART (softmax cross-entropy loss, evaluation mode)."""
     device = next(model.parameters()).device
     return PyTorchClassifier(
-        model=model.eval(), loss=nn.CrossEntropyLoss(), input_shape=(input_dim,), nb_classes=n_classes,
+        model=model.eval(), loss=nn.CrossEntropyLoss(), input_shape=tuple(input_shape), nb_classes=n_classes,
         clip_values=(float(clip[0]), float(clip[1])), device_type="gpu" if device.type == "cuda" else "cpu",
     )
 
@@ -50,7 +50,7 @@ def gradient_sign_attack(
     x = _np(x)
     if eps == 0:
         return x.copy()
-    attack = FastGradientMethod(art_classifier(model, clip, x.shape[1]), norm=np.inf, eps=eps, targeted=targeted,
+    attack = FastGradientMethod(art_classifier(model, clip, x.shape[1:]), norm=np.inf, eps=eps, targeted=targeted,
                                 batch_size=ATTACK_BATCH)
     return attack.generate(x, y=np.asarray(labels))
 
@@ -70,7 +70,7 @@ def iterated_tgsm(
 ) -> np.ndarray:
     """``iterations`` TGSM steps of size ``step`` (x ← clip(x − step·sign ∇CE(target))), no ε-ball."""
     x = _np(x)
-    attack = BasicIterativeMethod(art_classifier(model, clip, x.shape[1]), eps=step * iterations, eps_step=step,
+    attack = BasicIterativeMethod(art_classifier(model, clip, x.shape[1:]), eps=step * iterations, eps_step=step,
                                   max_iter=iterations, targeted=True, batch_size=ATTACK_BATCH, verbose=False)
     return attack.generate(x, y=np.asarray(target))
 
@@ -173,7 +173,7 @@ def transfer_accuracies(
     correct = np.zeros((len(names), len(names), n_eps, n), bool)
     unperturbed = np.zeros((len(names), n_eps, n), bool)
     for j, source in enumerate(names):
-        attack = FastGradientMethod(art_classifier(models[source], clip, x.shape[1]), norm=np.inf, eps=eps,
+        attack = FastGradientMethod(art_classifier(models[source], clip, x.shape[1:]), norm=np.inf, eps=eps,
                                     eps_step=np.full_like(eps, 0.1), targeted=targeted,
                                     batch_size=len(eps))  # eps_step: unused (minimal=False)
         x_adv = attack.generate(np.tile(x, (n_eps, 1)), y=labels)

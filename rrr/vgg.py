@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from rrr.training import ArrayLike, as_tensor
 
 M = "M"  # 2×2 max-pooling
 CONFIGS: dict[str, tuple[list[int | str], int]] = {
@@ -58,22 +56,3 @@ def vgg(
         layers += [nn.Flatten(), nn.Linear(channels * size * size, hidden), nn.ReLU(), nn.Linear(hidden, n_classes)]
         return nn.Sequential(*layers)
 
-
-def fgsm(
-    model: nn.Module,
-    x: ArrayLike,
-    y: ArrayLike,
-    epsilon: float,
-    *,
-    clip: tuple[float, float] = (0.0, 1.0),
-    batch_size: int = 1000,
-) -> torch.Tensor:
-    """Fast gradient sign method (Goodfellow et al. 2015): x + ε·sign(∇_x CE(y)), clipped to the pixel range."""
-    model.eval()
-    out = []
-    for xb, yb in zip(as_tensor(x, torch.float32).split(batch_size), as_tensor(y).long().split(batch_size)):
-        xb = xb.clone().requires_grad_(True)
-        with torch.enable_grad():
-            (g,) = torch.autograd.grad(F.cross_entropy(model(xb), yb, reduction="sum"), xb)
-        out.append((xb.detach() + epsilon * g.sign()).clamp(*clip))
-    return torch.cat(out)

@@ -11,7 +11,8 @@ import torch
 
 from rrr.experiments import log_to, set_threads, write_json
 from rrr.training import accuracy
-from rrr.vgg import fgsm, vgg
+from rrr.attacks import fgsm
+from rrr.vgg import vgg
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -40,7 +41,7 @@ for i, s in enumerate(seeds):
     nets = [models[k][s] for k in labels]
     clean[i] = [accuracy(net, Xt, yt) for net in nets]
     for a, source in enumerate(nets):
-        adversarial = fgsm(source, Xt, yt, cfg["epsilon"])
+        adversarial = fgsm(source, Xt, yt, cfg["epsilon"], clip=(0.0, 1.0))
         loss[i, a] = clean[i] - np.array([accuracy(net, adversarial, yt) for net in nets])
 
 # A net that lost more than half of the unregularized net's clean accuracy (e.g. one driven to a constant
