@@ -55,3 +55,16 @@ def test_claims_file_is_well_formed():
         assert claim.get("compare", "approx") in ("approx", "at_least", "at_most"), cid
         assert claim.get("scale") in (None, "log10"), cid
         assert ":" in claim["metric"] and "/" in claim["metric"].split(":")[0], cid
+
+
+@pytest.mark.parametrize("profile", ["config.yaml", "smoke.yaml"])
+def test_every_claim_switch_is_a_boolean_of_the_config(profile: str):
+    claims = yaml.safe_load((REPO / "config" / "claims.yaml").read_text())
+    config = yaml.safe_load((REPO / "config" / profile).read_text())
+    switches = {c["requires"] for c in claims.values() if c.get("requires")}
+    assert switches, "the adversarial claims depend on their dataset being enabled"
+    for path in switches:
+        value = config
+        for key in path.split("."):
+            value = value[key]
+        assert isinstance(value, bool), path

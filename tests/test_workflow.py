@@ -85,6 +85,17 @@ def test_malformed_config_is_rejected_by_the_schema(project: Path):
     assert "epochs" in run.stdout + run.stderr and "many" in run.stdout + run.stderr
 
 
+def test_claims_of_a_switched_off_dataset_are_left_out(project: Path):
+    overlay = project / "config" / "no-notmnist.yaml"
+    overlay.write_text(yaml.safe_dump({"adversarial": {"datasets": {"notmnist": {"enabled": False}}}}))
+    env = {k: v for k, v in os.environ.items() if k != "RRR_DATA_MIRROR"}
+    cmd = [sys.executable, "-m", "snakemake", "claims", "-n", "--cores", "1", "--configfile", "config/smoke.yaml",
+           str(overlay)]
+    run = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "dataset=mnist" in run.stdout and "notmnist" not in run.stdout.replace(str(overlay), "")
+
+
 def test_missing_dataset_is_a_clear_error_and_leaves_nothing(project: Path, tmp_path: Path):
     empty_mirror = tmp_path / "empty-mirror"
     empty_mirror.mkdir()

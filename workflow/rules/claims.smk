@@ -14,6 +14,7 @@ rule claims:
     conda:
         "../envs/rrr.yaml"
     params:
+        claim_ids=ACTIVE_CLAIMS,
         metrics_root=lambda w, output: f"{Path(output[0]).parent}/metrics",  # results/{profile}/metrics
     script:
         "../scripts/claims.py"

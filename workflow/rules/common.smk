@@ -44,9 +44,20 @@ def paper_value(claim_id):
     return CLAIMS[claim_id]["paper_value"]
 
 
+def claim_switched_on(claim):
+    """Whether the config switch a claim `requires` (a dotted config path) is on; claims without one always are."""
+    value = config
+    for key in claim["requires"].split(".") if claim.get("requires") else []:
+        value = value[key]
+    return bool(value)
+
+
+ACTIVE_CLAIMS = [cid for cid, claim in CLAIMS.items() if claim_switched_on(claim)]
+
+
 def claim_metric_files():
-    """The metrics files (results/{profile}/metrics/<experiment>/<condition>.json) the claims read."""
-    names = {c[k].split(":")[0] for c in CLAIMS.values() for k in ("metric", "minus") if c.get(k)}
+    """The metrics files (results/{profile}/metrics/<experiment>/<condition>.json) the active claims read."""
+    names = {CLAIMS[c][k].split(":")[0] for c in ACTIVE_CLAIMS for k in ("metric", "minus") if CLAIMS[c].get(k)}
     return sorted(f"{RESULTS}/metrics/{name}.json" for name in names)
 
 
