@@ -45,11 +45,10 @@ for seed in p.seeds:
         shown = torch.as_tensor(data.Xt[rows], device=device)
         stats = {"models": np.asarray(p.models), "images": data.Xt[rows], "labels": data.yt[rows],
                  "side": data.side, "clip": np.asarray(data.clip)}
-        for name, model in models.items():
-            stats[f"{name}_fgsm_norm"] = input_gradients(model, xs, "loss", y=ys).flatten(1).norm(dim=1).cpu().numpy()
-            stats[f"{name}_tgsm_norm"] = (
-                input_gradients(model, xs, "loss", y=(ys + 1) % 10).flatten(1).norm(dim=1).cpu().numpy()
-            )
+        for name, model in models.items():  # norms in float64: squares of float32 gradients ~1e-30 underflow
+            for attack, target in (("fgsm", ys), ("tgsm", (ys + 1) % 10)):
+                gradient = input_gradients(model, xs, "loss", y=target).flatten(1).double()
+                stats[f"{name}_{attack}_norm"] = gradient.norm(dim=1).cpu().numpy()
             stats[f"{name}_log_probs"] = F.log_softmax(predict_logits(model, xs).double(), -1).cpu().numpy()
             stats[f"{name}_explanations"] = input_gradients(model, shown, "sum_log_prob").cpu().numpy()
         np.savez_compressed(sm.output.statistics, **stats)
