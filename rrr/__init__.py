@@ -3,40 +3,52 @@
 Public API: input gradients and masks (:mod:`rrr.explanations`), the RRR objective
 (:mod:`rrr.losses`), training (:mod:`rrr.training`), find-another-explanation
 (:mod:`rrr.fae`), λ1 balancing (:mod:`rrr.balance`) and the paper's MLP (:mod:`rrr.models`).
+The names below are imported on first use (PEP 562), so ``import rrr.claims`` (which the workflow
+reads while it parses) does not pay for importing torch.
 """
 
-from rrr.balance import balance_l1
-from rrr.diverse import train_diverse_models
-from rrr.explanations import GRADIENT_KINDS, input_gradients, largest_gradient_mask
-from rrr.fae import FAERound, explanation_mask, find_another_explanation
-from rrr.losses import RRRTerms, l2_params, loss_terms, rrr_loss
-from rrr.models import MLP, load_model, mlp, mlp_stack, save_model, stack, unstack
-from rrr.training import History, TrainingDivergedError, accuracy, fit, predict_proba
+from __future__ import annotations
 
-__all__ = [
-    "GRADIENT_KINDS",
-    "MLP",
-    "FAERound",
-    "History",
-    "RRRTerms",
-    "TrainingDivergedError",
-    "accuracy",
-    "balance_l1",
-    "explanation_mask",
-    "find_another_explanation",
-    "fit",
-    "input_gradients",
-    "l2_params",
-    "largest_gradient_mask",
-    "load_model",
-    "loss_terms",
-    "mlp",
-    "mlp_stack",
-    "predict_proba",
-    "rrr_loss",
-    "save_model",
-    "stack",
-    "train_diverse_models",
-    "unstack",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "GRADIENT_KINDS": "rrr.explanations",
+    "MLP": "rrr.models",
+    "FAERound": "rrr.fae",
+    "History": "rrr.training",
+    "RRRTerms": "rrr.losses",
+    "TrainingDivergedError": "rrr.training",
+    "accuracy": "rrr.training",
+    "balance_l1": "rrr.balance",
+    "explanation_mask": "rrr.fae",
+    "find_another_explanation": "rrr.fae",
+    "fit": "rrr.training",
+    "input_gradients": "rrr.explanations",
+    "l2_params": "rrr.losses",
+    "largest_gradient_mask": "rrr.explanations",
+    "load_model": "rrr.models",
+    "loss_terms": "rrr.losses",
+    "mlp": "rrr.models",
+    "mlp_stack": "rrr.models",
+    "predict_proba": "rrr.training",
+    "rrr_loss": "rrr.losses",
+    "save_model": "rrr.models",
+    "stack": "rrr.models",
+    "train_diverse_models": "rrr.diverse",
+    "unstack": "rrr.models",
+}
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'rrr' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

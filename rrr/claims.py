@@ -1,22 +1,32 @@
-"""Compare the numbers the pipeline computed with the numbers the papers state.
+"""Judge the numbers the pipeline computed against the numbers the papers state.
 
-Claims live in ``config/claims.yaml``; each names a per-seed metric the workflow writes
-under ``results/{profile}/metrics/``. The verdict uses a tolerance fixed in advance:
-3 × our seed-to-seed standard deviation + the spread of the authors' own reruns.
+Claims live in ``config/claims/*.yaml`` (keys: ``config/claims/README.md``); each names a metric the
+workflow writes under ``results/{profile}/metrics/``. :func:`verdict` turns one claim and its per-run (or
+per-example) values into ``holds`` / ``differs`` / ``inconclusive`` / ``not comparable`` / ``reduced scale``
+from sampling error: our mean ± Z standard errors, where the standard error combines ours (sd/√n, or the
+binomial error of a single run's accuracy) with the paper value's (its printed precision, its run-to-run
+spread and its own binomial error). An ``approx`` claim whose interval also contains its null value, what
+the metric would be if the paper were wrong, is ``inconclusive``, never ``holds``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
+Z = 3.0  # one z for every claim: the acceptance interval is our estimate ± Z combined standard errors
+VERDICTS = ("holds", "differs", "inconclusive", "reduced scale", "not comparable")
+COMPARISONS = ("approx", "at_least", "at_most")
 COLUMNS = [
-    "claim", "source", "paper_value", "reproduced_value", "tolerance", "holds",
-    "reproduced_sd", "n_runs", "compare", "id",
+    "claim", "source", "paper_value", "reproduced_value", "interval_low", "interval_high", "verdict", "holds",
+    "reproduced_se", "paper_se", "n", "compare", "null_value", "null_basis", "note", "id",
 ]
 
 
@@ -26,56 +36,246 @@ def metric_path(metrics_root: Path, metric: str) -> Path:
 
 
 def read_metric(metrics_root: Path, metric: str) -> np.ndarray:
-    """The per-seed values of one metric."""
+    """The per-run (or per-example) values of one metric."""
     key = metric.split(":")[1]
     data = json.loads(metric_path(metrics_root, metric).read_text())
     return np.atleast_1d(np.asarray(data[key], dtype=float))
 
 
-def tolerance(values: np.ndarray, paper_value: float, author_reruns: Iterable[float] = ()) -> float:
-    """3 × sample sd over our runs + the largest distance of the authors' reruns from their published value."""
-    sd = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-    reruns = np.asarray(list(author_reruns), dtype=float)
-    spread = float(np.max(np.abs(reruns - paper_value))) if reruns.size else 0.0
-    return 3 * sd + spread
+def read_n_eval(metrics_root: Path, metric: str) -> int | None:
+    """The number of evaluated examples a metrics file records for one key (``"n_eval": {key: N}`` or N)."""
+    data = json.loads(metric_path(metrics_root, metric).read_text())
+    n_eval = data.get("n_eval")
+    if isinstance(n_eval, Mapping):
+        n_eval = n_eval.get(metric.split(":")[1])
+    return int(n_eval) if n_eval is not None else None
 
 
-def evaluate_claim(claim_id: str, claim: Mapping, metrics_root: Path) -> dict:
-    values = read_metric(metrics_root, claim["metric"])
-    if claim.get("minus"):
-        values = values - read_metric(metrics_root, claim["minus"])
-    paper = float(claim["paper_value"])
-    reruns = np.asarray(claim.get("author_reruns", ()), dtype=float)
-    if claim.get("scale") == "log10":
-        values, paper, reruns = np.log10(values), float(np.log10(paper)), np.log10(reruns)
-    elif claim.get("scale") is not None:
-        raise ValueError(f"claim {claim_id}: unknown scale {claim['scale']!r} (only log10)")
-    mean = float(values.mean())
-    tol = tolerance(values, paper, reruns)
+def load_claims(claims_dir: Path, reference_root: Path | None = None) -> dict[str, dict]:
+    """Every claim of ``claims_dir/*.yaml`` (name order), ``paper_value_from`` resolved into ``paper_value``."""
+    claims: dict[str, dict] = {}
+    for path in sorted(Path(claims_dir).glob("*.yaml")):
+        for cid, claim in (yaml.safe_load(path.read_text()) or {}).items():
+            if cid in claims:
+                raise ValueError(f"claim {cid!r} is defined twice (again in {path}); claim ids must be unique")
+            claim = dict(claim, file=path.name)
+            if "paper_value_from" in claim:
+                if "paper_value" in claim:
+                    raise ValueError(f"claim {cid!r} ({path}): give paper_value or paper_value_from, not both")
+                from rrr.reference import value  # only claims that point at config/reference need it
+
+                root = Path(reference_root) if reference_root else Path(claims_dir).parent / "reference"
+                claim["paper_value"] = value(claim["paper_value_from"], root)
+            claims[cid] = claim
+    return claims
+
+
+def printed_precision(value: float) -> float:
+    """Half a unit of the last digit of ``value`` as written (0.96 -> 0.005, 1.9e-05 -> 5e-07); integers are exact."""
+    value = float(value)
+    if value == int(value) and abs(value) < 1e15:
+        return 0.0
+    mantissa, _, exponent = repr(value).partition("e")
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    return 0.5 * 10.0 ** (-decimals + (int(exponent) if exponent else 0))
+
+
+def _sd(x: np.ndarray) -> float:
+    return float(np.std(x, ddof=1)) if x.size > 1 else 0.0
+
+
+def _binomial_var(ps: Sequence[float], n_eval: int) -> float:
+    """Variance of an accuracy (or of a difference of accuracies) measured on ``n_eval`` examples."""
+    return sum(min(max(p, 0.0), 1.0) * (1 - min(max(p, 0.0), 1.0)) for p in ps) / n_eval
+
+
+def _setting(config: Mapping, path: str) -> Any:
+    """A dotted config path; ``a|b`` takes the first alternative that is set (not null)."""
+    for alternative in path.split("|"):
+        value: Any = config
+        for key in alternative.split("."):
+            if not isinstance(value, Mapping) or key not in value:
+                raise KeyError(f"comparable_at names {alternative!r}, which is not in the config")
+            value = value[key]
+        if value is not None:
+            return value
+    return None
+
+
+def _shortfalls(claim: Mapping, n: int, config: Mapping | None) -> list[str]:
+    """The settings of this run that fall short of the claim's ``comparable_at`` minimums."""
+    short = []
+    for path, minimum in (claim.get("comparable_at") or {}).items():
+        if path == "n_runs":
+            actual = n
+        elif config is None:
+            continue
+        else:
+            actual = _setting(config, path)
+        if actual is None or float(actual) < float(minimum):
+            short.append(f"{path} = {actual} < {minimum}")
+    return short
+
+
+def verdict(
+    claim: Mapping,
+    values: Sequence[float] | np.ndarray,
+    minus: Sequence[float] | np.ndarray | None = None,
+    *,
+    n_eval: int | None = None,
+    config: Mapping | None = None,
+    null: Sequence[float] | np.ndarray | None = None,
+) -> dict:
+    """The verdict on one claim from the values of its metric.
+
+    ``values``/``minus``: the metric and the ``minus`` metric, one element per run (``unit: runs``) or per
+    evaluated example (``unit: examples``); equal lengths pair element by element. ``n_eval``: the number of
+    examples each accuracy was measured on, when the claim does not say. ``config``: this run's config, for
+    ``comparable_at``. ``null``: the values of the claim's ``null_metric`` (minus ``null_minus``), when it
+    names one instead of a ``null_value``. Returns ``verdict``, ``reproduced_value``, ``interval_low``,
+    ``interval_high`` and the parts they are made of.
+    """
     compare = claim.get("compare", "approx")
-    if compare == "approx":
-        holds = abs(mean - paper) <= tol + 1e-12  # float round-off only
-    elif compare == "at_least":
-        holds = mean >= paper
-    elif compare == "at_most":
-        holds = mean <= paper
+    if compare not in COMPARISONS:
+        raise ValueError(f"unknown compare {compare!r} ({', '.join(COMPARISONS)})")
+    unit = claim.get("unit", "runs")
+    if unit not in ("runs", "examples"):
+        raise ValueError(f"unknown unit {unit!r} (runs, examples)")
+    x = np.atleast_1d(np.asarray(values, dtype=float))
+    y = None if minus is None else np.atleast_1d(np.asarray(minus, dtype=float))
+    if x.size == 0 or (y is not None and y.size == 0):
+        raise ValueError("a claim needs at least one value of its metric")
+    paper = float(claim["paper_value"])
+    n_eval = claim.get("n_eval", n_eval) if unit == "runs" else None
+    paper_n_eval = claim.get("paper_n_eval", n_eval) if unit == "runs" else None
+    means = [float(x.mean())] + ([float(y.mean())] if y is not None else [])
+
+    # Our estimate and its standard error.
+    if y is not None and y.size == x.size:
+        d = x - y
+        est, var_ours = float(d.mean()), _sd(d) ** 2 / d.size
+    elif y is not None:
+        est, var_ours = means[0] - means[1], _sd(x) ** 2 / x.size + _sd(y) ** 2 / y.size
     else:
-        raise ValueError(f"claim {claim_id}: unknown compare {compare!r} (approx, at_least, at_most)")
+        d = x
+        est, var_ours = means[0], _sd(x) ** 2 / x.size
+    n = x.size
+    if unit == "runs" and n == 1 and n_eval:
+        var_ours = _binomial_var(means, int(n_eval))
+
+    # The paper value's standard error: printed precision, run-to-run spread, its own binomial error.
+    reruns = np.asarray(claim.get("author_reruns", ()), dtype=float)
+    precision = float(claim.get("precision", printed_precision(paper)))
+    if reruns.size > 1:  # reruns of the published number itself: their spread is its error as it stands
+        var_runs = _sd(reruns) ** 2
+    elif reruns.size == 1:
+        var_runs = (float(reruns[0]) - paper) ** 2
+    else:  # one draw of our run-to-run distribution, or the mean of `paper_runs` draws
+        var_runs = var_ours * n / float(claim.get("paper_runs", 1)) if unit == "runs" and n > 1 else 0.0
+    var_paper = (precision / math.sqrt(3)) ** 2 + var_runs
+    if paper_n_eval:
+        var_paper += _binomial_var(means if y is not None else [paper], int(paper_n_eval))
+
+    transform: Callable[[float], float] = lambda v: v  # noqa: E731
+    if claim.get("scale") == "log10":
+        if est <= 0 or paper <= 0:
+            raise ValueError("scale log10 needs positive values")
+        # Delta method: an error σ of v is σ / (v ln 10) in log10 units.
+        var_ours, var_paper = var_ours / (est * math.log(10)) ** 2, var_paper / (paper * math.log(10)) ** 2
+        transform = math.log10
+    elif claim.get("scale") is not None:
+        raise ValueError(f"unknown scale {claim['scale']!r} (only log10)")
+    est_t, paper_t = transform(est), transform(paper)
+
+    se = math.sqrt(var_ours + var_paper) if compare == "approx" else math.sqrt(var_ours)
+    low, high = est_t - Z * se, est_t + Z * se
+    null_value = claim.get("null_value")
+    if null is not None:
+        null_value = float(np.mean(null))
+    null_t = transform(float(null_value)) if null_value is not None else None
+
+    note = ""
+    short = _shortfalls(claim, n, config)
+    if claim.get("not_comparable"):
+        result, note = "not comparable", str(claim["not_comparable"])
+    elif short:
+        result, note = "reduced scale", "; ".join(short)
+    elif compare == "approx":
+        if null_t is None:
+            raise ValueError("an approx claim needs a null_value or null_metric (what it would be were it wrong)")
+        if not low <= paper_t <= high:
+            result = "differs"
+        elif low <= null_t <= high:
+            result, note = "inconclusive", "the null value is inside the interval"
+        else:
+            result = "holds"
+    else:
+        # Strictly on one side: a tie with no spread (every paired difference 0) shows no ordering.
+        if compare == "at_least":
+            result = "holds" if low > paper_t else "differs" if high < paper_t else "inconclusive"
+        else:
+            result = "holds" if high < paper_t else "differs" if low > paper_t else "inconclusive"
+    return {
+        "verdict": result,
+        "reproduced_value": est_t,
+        "interval_low": low,
+        "interval_high": high,
+        "paper_value": paper_t,
+        "reproduced_se": math.sqrt(var_ours),
+        "paper_se": math.sqrt(var_paper) if compare == "approx" else 0.0,
+        "n": int(n),
+        "null_value": null_t,
+        "note": note,
+    }
+
+
+def evaluate_claim(claim_id: str, claim: Mapping, metrics_root: Path, config: Mapping | None = None) -> dict:
+    """One row of claims.csv: the claim's metric read from ``metrics_root`` and judged by :func:`verdict`."""
+
+    def read(key: str, minus_key: str) -> tuple[np.ndarray, np.ndarray | None]:
+        return read_metric(metrics_root, claim[key]), (
+            read_metric(metrics_root, claim[minus_key]) if claim.get(minus_key) else None
+        )
+
+    values, minus = read("metric", "minus")
+    null = None
+    if claim.get("null_metric"):
+        null_values, null_minus = read("null_metric", "null_minus")
+        if null_minus is None:
+            null = null_values
+        elif null_minus.size == null_values.size:
+            null = null_values - null_minus
+        else:
+            null = null_values - null_minus.mean()
+    try:
+        n_eval = read_n_eval(metrics_root, claim["metric"])
+        result = verdict(claim, values, minus, n_eval=n_eval, config=config, null=null)
+    except (ValueError, KeyError) as err:
+        raise ValueError(f"claim {claim_id}: {err}") from err
+    rounded = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in result.items()}
     return {
         "claim": claim["claim"],
         "source": claim["source"],
-        "paper_value": round(paper, 6),
-        "reproduced_value": round(mean, 6),
-        "tolerance": round(tol, 6),
-        "holds": bool(holds),
-        "reproduced_sd": round(float(np.std(values, ddof=1)), 6) if len(values) > 1 else 0.0,
-        "n_runs": len(values),
-        "compare": compare,
+        **rounded,
+        "holds": result["verdict"] == "holds",
+        "compare": claim.get("compare", "approx"),
+        "null_basis": claim.get("null_basis", ""),
         "id": claim_id,
     }
 
 
-def claims_table(claims: Mapping[str, Mapping], metrics_root: Path) -> pd.DataFrame:
-    """One row per claim: ``claim,source,paper_value,reproduced_value,tolerance,holds,…``."""
-    rows = [evaluate_claim(cid, c, metrics_root) for cid, c in claims.items()]
+def claims_table(claims: Mapping[str, Mapping], metrics_root: Path, config: Mapping | None = None) -> pd.DataFrame:
+    """One row per claim (:data:`COLUMNS`)."""
+    rows = [evaluate_claim(cid, c, metrics_root, config) for cid, c in claims.items()]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def headline(verdicts: Sequence[str] | pd.Series) -> str:
+    """"H of C comparable claims hold (D differ, I inconclusive); R at reduced scale; N not comparable" """
+    counts = {v: int(sum(1 for x in verdicts if x == v)) for v in VERDICTS}
+    comparable = counts["holds"] + counts["differs"] + counts["inconclusive"]
+    return (
+        f"{counts['holds']} of {comparable} comparable claims hold ({counts['differs']} differ, "
+        f"{counts['inconclusive']} inconclusive); {counts['reduced scale']} at reduced scale; "
+        f"{counts['not comparable']} not comparable"
+    )

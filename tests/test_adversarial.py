@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import json
 import math
 from pathlib import Path
 
@@ -17,7 +18,15 @@ import yaml
 from torch import nn
 
 from rrr import input_gradients
+from rrr.adversarial_metrics import (
+    STATEMENT_KEYS,
+    evaluation_metrics,
+    nonpredicted_log10,
+    statement_arrays,
+    statement_epsilons,
+)
 from rrr.attacks import fgsm, iterated_tgsm, jsma, tgsm, transfer_accuracies
+from rrr.claims import load_claims
 from rrr.cnn import load_cnn, reference_cnn, save_cnn
 from rrr.data.adversarial import MODELS, first_of_each_class, load_adversarial_data, reference_transfer
 from rrr.defenses import (
@@ -256,12 +265,15 @@ def test_first_of_each_class():
     assert first_of_each_class(y, 2, 3).tolist() == [1, 3, 0, 2, 4, 5]
 
 
+ADV_CLAIMS = {cid: c for cid, c in load_claims(REPO / "config" / "claims").items()
+              if c["file"] == "thesis_adversarial.yaml"}
+
+
 def test_reference_grids_and_claims_agree():
     grid = reference_transfer("mnist", "fgsm")
     assert grid.shape == (5, 5, 8) and grid[0, 0, 0] == 0.99609375 and grid[4, 4, 3] == 0.27734375
-    claims = yaml.safe_load((REPO / "config" / "claims.yaml").read_text())
     checked = 0
-    for cid, claim in claims.items():
+    for cid, claim in ADV_CLAIMS.items():
         if not cid.startswith("adv_mnist_fgsm_") and not cid.startswith("adv_mnist_tgsm_"):
             continue
         key = claim["metric"].split(":")[1]  # e.g. fgsm_eps0.3_normal_vs_doubleback
@@ -269,8 +281,109 @@ def test_reference_grids_and_claims_agree():
         ref = reference_transfer("mnist", attack)
         e = [f"eps{v:g}" for v in (0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)].index(eps)
         assert claim["paper_value"] == ref[MODELS.index(evaluated), MODELS.index(source), e], cid
+        assert claim["n_eval"] == 256 and claim["comparable_at"], cid  # the reference's scale: 15000 batches
         checked += 1
     assert checked == 50
+
+
+# --- the metrics the claims read ------------------------------------------------------------------
+
+EVAL_MODELS = ["normal", "distilled", "advtrain", "insensitive", "doubleback", "both"]
+
+
+def _fake_seed(rng: np.random.Generator, epsilons: list[float], n: int) -> dict:
+    k = len(EVAL_MODELS)
+    return {
+        "correct": {a: rng.random((k, k, len(epsilons), n)) < 0.5 for a in ("fgsm", "tgsm")},
+        "unperturbed": {a: rng.random((k, len(epsilons), n)) < 0.5 for a in ("fgsm", "tgsm")},
+        "clean": rng.random((k, n)) < 0.9,
+        "log_probs": {m: np.log(rng.dirichlet(np.ones(10), n)) for m in EVAL_MODELS},
+    }
+
+
+def _fake_metrics(epsilons: list[float], seeds=(0, 1), n: int = 7) -> tuple[dict, list[dict]]:
+    rng = np.random.default_rng(0)
+    fakes = [_fake_seed(rng, epsilons, n) for _ in seeds]
+    statements = [statement_arrays(f["correct"], f["unperturbed"], f["clean"], f["log_probs"], EVAL_MODELS, epsilons)
+                  for f in fakes]
+    train = {m: {"clean_accuracy": [0.9] * len(seeds), "train_seconds": [1.0] * len(seeds),
+                 "seconds_per_batch": [0.1] * len(seeds), "batches": 4, "n_clean": 256} for m in EVAL_MODELS}
+    metrics, rows = evaluation_metrics(
+        dataset="x", models=EVAL_MODELS, seeds=list(seeds), epsilons=epsilons, n_attack=n, train=train,
+        accuracy={a: np.stack([f["correct"][a].mean(-1) for f in fakes]) for a in ("fgsm", "tgsm")},
+        unperturbed={a: np.stack([f["unperturbed"][a] for f in fakes]) for a in ("fgsm", "tgsm")},
+        statements=statements)
+    return metrics, fakes
+
+
+def test_statement_arrays_are_per_image_and_paired():
+    epsilons = [0.0, 0.3, 0.4]
+    fake = _fake_seed(np.random.default_rng(1), epsilons, 9)
+    out = statement_arrays(fake["correct"], fake["unperturbed"], fake["clean"], fake["log_probs"], EVAL_MODELS,
+                           epsilons)
+    assert set(out) == set(STATEMENT_KEYS) and all(len(v) == 9 for v in out.values())
+    i = EVAL_MODELS.index
+    fgsm = fake["correct"]["fgsm"]
+    # One cell: 0/1 ints, image by image the evaluated model's correctness on the source's examples.
+    assert out["correct_fgsm_eps0.4_doubleback_vs_normal"] == fgsm[i("doubleback"), i("normal"), 2].astype(int).tolist()
+    assert out["correct_fgsm_eps0.3_normal_vs_normal"] == fgsm[i("normal"), i("normal"), 1].astype(int).tolist()
+    # Groups: the mean over the same (source, competitor) pairs, so metric and minus pair image by image.
+    pairs = [("normal", "distilled"), ("normal", "advtrain"), ("advtrain", "normal"), ("advtrain", "distilled")]
+    mine = np.mean([fgsm[i("doubleback"), i(s), 2] for s, _ in pairs], 0)
+    theirs = np.mean([fgsm[i(c), i(s), 2] for s, c in pairs], 0)
+    assert np.allclose(out["correct_fgsm_eps0.4_doubleback_vs_others"], mine)
+    assert np.allclose(out["correct_fgsm_eps0.4_others_vs_others"], theirs)
+    fooled = np.mean([fgsm[i(c), i("doubleback"), 1] for _, c in pairs], 0)
+    assert np.allclose(out["correct_fgsm_eps0.3_others_vs_doubleback"], fooled)
+    nd = [i(m) for m in ("normal", "advtrain", "doubleback")]
+    assert np.allclose(out["correct_clean_nondistilled"], fake["clean"][nd].mean(0), atol=1e-4)
+    tgsm = fake["correct"]["tgsm"]
+    assert np.allclose(out["correct_tgsm_eps0.3_nondistilled_vs_distilled"], tgsm[nd, i("distilled"), 1].mean(0),
+                       atol=1e-4)
+    unperturbed = fake["unperturbed"]["fgsm"][i("distilled"), 1]
+    assert out["unperturbed_fgsm_eps0.3_distilled"] == unperturbed.astype(int).tolist()
+    assert all(isinstance(v, int) for v in out["correct_fgsm_eps0.4_advtrain_vs_normal"])
+    with pytest.raises(ValueError, match="0.4"):
+        statement_arrays(fake["correct"], fake["unperturbed"], fake["clean"], fake["log_probs"], EVAL_MODELS,
+                         [0.0, 0.3, 0.5])
+    assert statement_epsilons() == [0.3, 0.4]
+
+
+def test_nonpredicted_probability_is_finite_for_saturated_models():
+    log_probs = np.log(np.array([[0.7, 0.2, 0.1], [0.05, 0.05, 0.9]]))
+    assert np.allclose(nonpredicted_log10(log_probs), np.log10([0.3, 0.1]))
+    logits = torch.tensor([[900.0, 0.0, 10.0]], dtype=torch.float64)  # a distilled model at T = 1
+    value = nonpredicted_log10(F.log_softmax(logits, -1).numpy())
+    assert np.isfinite(value).all() and value[0] == pytest.approx((np.logaddexp(10, 0) - 900) / np.log(10), abs=1e-9)
+
+
+def test_evaluation_metrics_concatenate_seeds_and_are_deterministic():
+    metrics, fakes = _fake_metrics([0.0, 0.3, 0.4], seeds=(0, 1), n=7)
+    assert all(len(metrics[k]) == 14 for k in STATEMENT_KEYS)  # 7 images × 2 seeds, seed by seed
+    i = EVAL_MODELS.index
+    expected = [fakes[s]["correct"]["fgsm"][i("advtrain"), i("normal"), 2] for s in (0, 1)]
+    assert metrics["correct_fgsm_eps0.4_advtrain_vs_normal"] == np.concatenate(expected).astype(int).tolist()
+    assert len(metrics["fgsm_eps0.3_doubleback_vs_normal"]) == 2  # transfer entries: one accuracy per seed
+    assert metrics["n_eval"]["clean_accuracy_normal"] == 256 and metrics["n_eval"]["tgsm_eps0.3_normal_vs_both"] == 7
+    assert json.dumps(metrics) == json.dumps(_fake_metrics([0.0, 0.3, 0.4], seeds=(0, 1), n=7)[0])
+
+
+@pytest.mark.parametrize("profile", ["config.yaml", "smoke.yaml"])
+def test_every_adversarial_claim_metric_is_written_by_the_evaluation(profile: str):
+    epsilons = yaml.safe_load((REPO / "config" / profile).read_text())["adversarial"]["evaluation"]["epsilons"]
+    metrics, _ = _fake_metrics(epsilons)
+    assert ADV_CLAIMS
+    for cid, claim in ADV_CLAIMS.items():
+        for field in ("metric", "minus", "null_metric", "null_minus"):
+            if claim.get(field):
+                experiment, key = claim[field].split(":")
+                assert experiment in ("adversarial/mnist", "adversarial/notmnist"), (cid, field)
+                assert key in metrics, (cid, field, key)
+        if claim.get("unit") == "examples" and claim.get("minus"):  # paired: the same images, element by element
+            key, minus = claim["metric"].split(":")[1], claim["minus"].split(":")[1]
+            assert len(metrics[key]) == len(metrics[minus]), cid
+    statements = [c for c in ADV_CLAIMS if "_statement_" in c]
+    assert len(statements) == 22 and all(ADV_CLAIMS[c]["unit"] == "examples" for c in statements)
 
 
 # --- Table 2 --------------------------------------------------------------------------------------

@@ -52,6 +52,41 @@ def test_fooled_example_is_the_first_error_that_predicts_the_decoy():
         dme.fooled_example(probs, labels, np.zeros(5, dtype=int))
 
 
+def test_fooled_example_skips_a_swatch_shaded_like_the_background():
+    probs = np.eye(10)[[9, 8, 9, 7]]  # predictions 9, 8, 9, 7
+    labels = np.array([7, 8, 1, 7])  # rows 0 and 2 are wrong
+    decoys = np.array([9, 0, 9, 7])  # ... and both predict their decoy's digit, 9
+    shades = np.array([30, 255, 30, 230])  # a 9's swatch shade is 30 grey levels from the background
+    assert dme.fooled_example(probs, labels, decoys, shades, min_contrast=0) == 0
+    assert dme.fooled_example(probs, labels, decoys, shades, min_contrast=30) == 0
+    shades[2] = 55  # same predictions, the second candidate's swatch now stands out
+    assert dme.fooled_example(probs, labels, decoys, shades, min_contrast=35) == 2
+    with pytest.raises(ValueError, match="within 60 grey levels of the background"):
+        dme.fooled_example(probs, labels, decoys, shades, min_contrast=60)
+
+
+def test_swatch_shade_reads_the_swatch_grey_level():
+    blank = np.zeros((3, 784), dtype=np.uint8)
+    x, swatch = add_decoy_swatches(blank, np.array([9, 0, 3]), seed=0, randomize_shade=False)
+    np.testing.assert_array_equal(dme.swatch_shade(x, swatch), [30, 255, 180])
+
+
+@pytest.mark.parametrize(("shade", "separate"), [(30, False), (35, True), (55, True)])
+def test_quickshift_merges_a_swatch_within_the_contrast_threshold_into_the_background(shade, separate):
+    """The reason for decoy_mnist.fig06_min_swatch_contrast = 35: at the reference's quickshift settings a
+    swatch 30 grey levels from the background shares its superpixel with background pixels, 35 or more does not."""
+    from lime.wrappers.scikit_image import SegmentationAlgorithm
+
+    x = np.zeros((28, 28))
+    x[10:18, 12:16] = 255  # a stroke, so the image is not blank but for the swatch
+    x[:4, 24:] = shade
+    segment = SegmentationAlgorithm("quickshift", kernel_size=4, max_dist=200, ratio=0.2, random_seed=0)
+    segments = segment(dme.to_lime_image(x.ravel()))
+    swatch_segments = set(segments[:4, 24:].ravel())
+    background = x == 0
+    assert bool(swatch_segments & set(segments[background].ravel())) is not separate
+
+
 def test_lime_image_round_trip_inverts_grey_levels_into_three_channels():
     x = np.arange(784) % 256
     image = dme.to_lime_image(x)

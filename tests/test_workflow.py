@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from rrr.claims import COLUMNS, VERDICTS, headline, load_claims
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -54,15 +56,18 @@ def test_smoke_workflow_runs_end_to_end(project: Path, mirror: Path):
         assert png.stat().st_size > 10_000 and png.with_suffix(".pdf").stat().st_size > 1_000, png.name
     assert len(pd.read_csv(results / "tables" / "paper-table1-lime-vs-gradient-runtime.csv")) == 4
     claims = pd.read_csv(results / "claims.csv")
-    assert list(claims.columns[:6]) == ["claim", "source", "paper_value", "reproduced_value", "tolerance", "holds"]
-    expected = yaml.safe_load((REPO / "config" / "claims.yaml").read_text())
-    assert set(claims["id"]) == set(expected)
-    assert np.isfinite(claims["reproduced_value"]).all() and claims["holds"].isin([True, False]).all()
+    assert list(claims.columns) == COLUMNS
+    assert set(claims["id"]) == set(load_claims(REPO / "config" / "claims"))
+    assert np.isfinite(claims["reproduced_value"]).all() and claims["verdict"].isin(VERDICTS).all()
+    assert (claims["holds"] == (claims["verdict"] == "holds")).all()
+    assert (claims["interval_low"] <= claims["reproduced_value"]).all()
+    assert (claims["reproduced_value"] <= claims["interval_high"]).all()
+    assert headline(claims["verdict"]) in (results / "logs" / "claims.log").read_text()
     # A second run finds everything up to date: models and gradients are cached.
     again = _snakemake(project, "-n", mirror=mirror)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
     # One HTML report (README, "The report"): every figure and table, captioned and grouped by paper/thesis and
-    # number, and the claims as a table with a pass/fail verdict per row.
+    # number, and the claims as a table with a verdict per row, the headline as its title.
     report = _snakemake(project, "--report", "results/smoke/report.html", mirror=mirror)
     assert report.returncode == 0, report.stderr[-4000:]
     entries, groups = _report_index((results / "report.html").read_text())
@@ -72,8 +77,10 @@ def test_smoke_workflow_runs_end_to_end(project: Path, mirror: Path):
         category, subcategory = groups[path]
         assert category in ("Paper", "Thesis") and re.match(r"(Figure|Table) \d+", subcategory), (path, groups[path])
     assert {"results/smoke/claims.csv", "results/smoke/claims.html"} <= set(entries)
-    verdicts = re.findall(r">(pass|fail)</td>", (results / "claims.html").read_text())
-    assert len(verdicts) == len(claims) and verdicts == ["pass" if h else "fail" for h in claims["holds"]]
+    page = (results / "claims.html").read_text()
+    verdicts = re.findall(r">(holds|differs|inconclusive|reduced scale|not comparable)</td>", page)
+    assert verdicts == list(claims["verdict"])
+    assert f"<title>{headline(claims['verdict'])}</title>" in page
 
 
 def test_malformed_config_is_rejected_by_the_schema(project: Path):

@@ -45,7 +45,8 @@ def fooled_example_figure(c: Mapping[str, np.ndarray]) -> plt.Figure:
     ax.imshow(np.asarray(c["image"]).reshape(SIDE, SIDE), cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"test image {int(c['index'])}: y = {true}\nswatch shade encodes {decoy}")
+    shade = f" {int(c['shade'])}" if "shade" in c else ""
+    ax.set_title(f"test image {int(c['index'])}: y = {true}\nswatch shade{shade} encodes {decoy}")
     ax = fig.add_subplot(grid[1, 0])
     colors = [PALETTE[1] if k == pred else PALETTE[0] if k == true else "0.7" for k in range(10)]
     ax.bar(np.arange(10), c["probabilities"], color=colors)

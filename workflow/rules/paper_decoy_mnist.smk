@@ -1,3 +1,5 @@
+from rrr.reference import load as load_reference
+
 validate(config["decoy_mnist"], "../schemas/decoy_mnist.schema.yaml")
 DM = config["decoy_mnist"]
 DM_CONDITIONS = ["plain", "annotated", "baseline"]
@@ -92,7 +94,8 @@ DM_BASELINE_METRICS = rules.decoy_mnist_train.output.metrics.replace("{condition
 
 
 rule decoy_mnist_fooled:
-    """Pick the first test image the A = 0 model misreads as its decoy's digit; explain it by ∇p̂ and LIME."""
+    """Pick the first test image the A = 0 model misreads as its decoy's digit whose swatch stands out from the
+    background; explain it by ∇p̂ and LIME."""
     input:
         data=rules.decoy_mnist_data.output[0],
         model=DM_THETA0,
@@ -107,6 +110,7 @@ rule decoy_mnist_fooled:
     params:
         lime=DM_LIME,
         seeds=DM["seeds"],
+        min_swatch_contrast=DM["fig06_min_swatch_contrast"],
     script:
         "../scripts/decoy_mnist_fooled.py"
 
@@ -235,22 +239,9 @@ rule paper_fig10_decoy_mnist:
 
 
 # --- Figure 11 (Appendix A): cross-validating λ1 ----------------------------------------------
-# The reference's test accuracy per λ1 = 10^p (spec §4.2, data/decoy_mnist_crossval_props.txt).
-DM_CV_REFERENCE_TEST = {
-    -4: 0.5554,
-    -3: 0.6063,
-    -2: 0.6322,
-    -1: 0.6634,
-    0: 0.842,
-    1: 0.9389,
-    2: 0.9597,
-    3: 0.9603,
-    4: 0.9506,
-    5: 0.8896,
-    6: 0.5195,
-    7: 0.103,
-    8: 0.0982,
-}
+# The reference's test accuracy per λ1 = 10^p (spec §4.2): config/reference/decoy_mnist.yaml, crossval.test.
+DM_REFERENCE_FILE = f"{REFERENCE_DIR}/decoy_mnist.yaml"
+DM_CV_REFERENCE_TEST = load_reference("decoy_mnist", REFERENCE_DIR)["crossval"]["test"]
 
 
 rule decoy_mnist_crossval:
@@ -283,7 +274,8 @@ rule decoy_mnist_crossval:
 rule paper_fig11:
     """Figure 11: test accuracy vs λ1 with the loss-balance region (initial RA ≈ λ1·RR) shaded."""
     input:
-        rules.decoy_mnist_crossval.output.metrics,
+        metrics=rules.decoy_mnist_crossval.output.metrics,
+        reference=DM_REFERENCE_FILE,
     output:
         report(
             figure("paper", 11, "decoy-mnist-crossval")[0],

@@ -1,3 +1,5 @@
+from rrr.reference import load as load_reference
+
 validate(config["iris_cancer"], "../schemas/iris_cancer.schema.yaml")
 IC = config["iris_cancer"]
 IC_CONDITIONS = ["plain", "annotated"]
@@ -9,10 +11,10 @@ IC_SPLIT_SETS = {
 # here); with --cores 2 Snakemake runs two of these jobs side by side instead.
 IC_THREADS = 1
 IC_FAE_MODELS = [f"{RESULTS}/models/iris-cancer/fae/round{i}.pt" for i in range(IC["fae"]["rounds"])]
-# Mean Iris share of M_0.67[f_X] per FAE iteration that the reference notebook printed (spec §4.1, IC-FAE).
-IC_REFERENCE_FAE_IRIS_USAGE = [0.3044, 0.1735, 0.1010, 0.0030, 0.0324, 0.0289, 0.0436]
-# Iris share of M_0.67[f_X] on X of the reference's LIME-section model (spec §3, printed 0.2026).
-IC_REFERENCE_LIME_MODEL_IRIS_USAGE = 0.2026
+# The reference notebook's printed numbers (Iris usage per FAE iteration, spec §4.1 IC-FAE; Iris usage of the
+# LIME-section model, spec §3; discretized LIME seconds, spec §3): config/reference/iris_cancer.yaml.
+IC_REFERENCE_FILE = f"{REFERENCE_DIR}/iris_cancer.yaml"
+IC_REFERENCE = load_reference("iris_cancer", REFERENCE_DIR)
 
 
 rule iris_cancer_data:
@@ -98,6 +100,8 @@ rule timing_iris_cancer:
     params:
         split=IC["explained_split"],
         lime=IC["lime"],
+        # A param, not an input: a change of another number in the file must not rerun the timing.
+        reference_discretized_seconds=IC_REFERENCE["timing"]["lime_discretized_seconds_per_explanation"],
     script:
         "../scripts/iris_cancer_timing.py"
 
@@ -146,7 +150,8 @@ rule iris_cancer_fae_gradients:
 rule paper_fig07:
     """Figure 7: Iris-Cancer input gradients vs. LIME weights, Iris features shaded."""
     input:
-        rules.iris_cancer_explain.output[0],
+        explanations=rules.iris_cancer_explain.output[0],
+        reference=IC_REFERENCE_FILE,
     output:
         report(
             figure("paper", 7, "iris-cancer-gradients-vs-lime")[0],
@@ -160,7 +165,7 @@ rule paper_fig07:
     conda:
         "../envs/rrr.yaml"
     params:
-        reference_usage=IC_REFERENCE_LIME_MODEL_IRIS_USAGE,
+        reference_usage=IC_REFERENCE["lime_model"]["iris_usage"],
     script:
         "../scripts/paper_fig07.py"
 
@@ -197,6 +202,7 @@ rule paper_fig10_iris_cancer:
     input:
         gradients=rules.iris_cancer_fae_gradients.output[0],
         metrics=rules.iris_cancer_fae.output.metrics,
+        reference=IC_REFERENCE_FILE,
     output:
         report(
             figure("paper", 10, "fae-iris-cancer")[0],
@@ -212,7 +218,7 @@ rule paper_fig10_iris_cancer:
     params:
         trial=IC["fae"]["shown_trial"],
         rows=IC["fae"]["explained_rows"],
-        paper_usage=IC_REFERENCE_FAE_IRIS_USAGE[: IC["fae"]["rounds"]],
+        paper_usage=IC_REFERENCE["fae"]["iris_usage"][: IC["fae"]["rounds"]],
     script:
         "../scripts/paper_fig10_iris_cancer.py"
 

@@ -5,6 +5,8 @@
 # adv_attack_grids and adv_table2_stimuli for the qualitative figures and the human study.
 import numpy as np
 
+from rrr.reference import load as load_reference
+
 validate(config["adversarial"], "../schemas/adversarial.schema.yaml")
 ADV = config["adversarial"]
 # Models of the transfer matrices, in the reference's order, plus "both defenses" (Fig 15).
@@ -45,7 +47,9 @@ ADV_LAMBDA = {
     for d, s in ADV["datasets"].items()
 }
 ADV_SOURCES = {d: ADV["datasets"][d]["source"] for d in ADV_DATASETS}
-# The reference grid (§5.9) each dataset is compared with, if any.
+# The reference's transfer grids (§5.9) and the thesis's Table 2: config/reference/adversarial.yaml.
+ADV_REFERENCE_FILE = f"{REFERENCE_DIR}/adversarial.yaml"
+# The reference grid each dataset is compared with, if any.
 ADV_REFERENCE = {
     d: {"mnist": "mnist", "notmnist_small_sample": "notmnist", "notmnist_small": "notmnist", "svhn": "svhn"}.get(s)
     for d, s in ADV_SOURCES.items()
@@ -210,6 +214,7 @@ for _number, _attack, _slug in ((14, "fgsm", "fgsm-transfer"), (18, "tgsm", "tgs
             f"thesis_fig{_number}"
         input:
             metrics=expand(rules.adv_evaluate.output.metrics, dataset=ADV_DATASETS),
+            reference=ADV_REFERENCE_FILE,
         output:
             report(
                 figure("thesis", _number, _slug)[0],
@@ -419,6 +424,7 @@ rule thesis_table2:
             rules.adv_table2_stimuli.output[0], dataset=[d for d in ADV["table2"]["datasets"] if d in ADV_DATASETS]
         ),
         answers=ADV["table2"]["answers"] or [],
+        reference=ADV_REFERENCE_FILE,
     output:
         report(
             table("thesis", 2, "human-study"),
@@ -432,6 +438,7 @@ rule thesis_table2:
         "../envs/rrr.yaml"
     params:
         datasets=[d for d in ADV["table2"]["datasets"] if d in ADV_DATASETS],
+        paper=load_reference("adversarial", REFERENCE_DIR)["human_study"],
     script:
         "../scripts/thesis_table2.py"
 

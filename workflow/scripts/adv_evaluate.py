@@ -6,8 +6,10 @@
 * Statistics (seed `statistics_seed`, Figures 19 and 22): per test image ‖∇_x CE(y)‖ (the FGSM
   gradient) and ‖∇_x CE(y+1)‖ (the TGSM one), all predicted log-probabilities, and ∇_x Σ_k log p̂ on
   one test image of each class 0–5 (the second occurrence for SVHN, as the reference does).
-* Metrics: per-seed lists of clean accuracy, training time and every transfer entry (the claims read
-  them), and the transfer matrices as a long CSV (mean, sd and each seed).
+* Metrics (rrr.adversarial_metrics): per-seed lists of clean accuracy, training time and every transfer
+  entry, and per attacked image (concatenated over seeds) the arrays the thesis's statements compare
+  (correctness on given examples, unperturbed examples, log-probability of the non-predicted classes);
+  the claims read them. The transfer matrices also as a long CSV (mean, sd and each seed).
 """
 
 import numpy as np
@@ -16,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from rrr import input_gradients
+from rrr.adversarial_metrics import evaluation_metrics, statement_arrays, statement_epsilons
 from rrr.attacks import transfer_accuracies
 from rrr.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
@@ -30,8 +33,13 @@ device = resolve_device(p.device)
 data = AdversarialData.load(sm.input.data)
 x, y = data.Xt[: ev["n_attack"]], data.yt[: ev["n_attack"]]
 paths = dict(zip([(m, s) for m in p.models for s in p.seeds], sm.input.models))
+missing = [e for e in statement_epsilons() if not any(abs(e - float(v)) < 1e-9 for v in ev["epsilons"])]
+if missing:  # fail before the attacks, not in the claims rule
+    raise ValueError(f"adversarial.evaluation.epsilons {ev['epsilons']} must hold {missing} (the thesis statements)")
 
 transfer: dict = {}
+statements = []
+xs, ys = torch.as_tensor(x, device=device), torch.as_tensor(y, device=device)
 for seed in p.seeds:
     models = load_cnns(p.models, [paths[m, seed] for m in p.models], device)
     for attack in ("fgsm", "tgsm"):
@@ -39,8 +47,14 @@ for seed in p.seeds:
                                                         targeted=attack == "tgsm")
         for key, value in (("accuracy", acc), ("correct", correct), ("unperturbed", unperturbed)):
             transfer.setdefault(f"{attack}_{key}", []).append(value)
+    logits = {name: predict_logits(model, xs).double() for name, model in models.items()}
+    statements.append(statement_arrays(
+        {a: transfer[f"{a}_correct"][-1] for a in ("fgsm", "tgsm")},
+        {a: transfer[f"{a}_unperturbed"][-1] for a in ("fgsm", "tgsm")},
+        np.stack([(logits[m].argmax(-1) == ys).cpu().numpy() for m in p.models]),
+        {name: F.log_softmax(v, -1).cpu().numpy() for name, v in logits.items()},
+        p.models, ev["epsilons"]))
     if seed == p.statistics_seed:
-        xs, ys = torch.as_tensor(x, device=device), torch.as_tensor(y, device=device)
         rows = first_of_each_class(data.yt, p.occurrence + 1)[p.occurrence :: p.occurrence + 1][:6]
         shown = torch.as_tensor(data.Xt[rows], device=device)
         stats = {"models": np.asarray(p.models), "images": data.Xt[rows], "labels": data.yt[rows],
@@ -56,24 +70,10 @@ transfer = {k: np.stack(v) for k, v in transfer.items()}  # leading axis: seed
 np.savez_compressed(sm.output.transfer, models=np.asarray(p.models), seeds=np.asarray(p.seeds),
                     epsilons=np.asarray(ev["epsilons"]), labels=y, **transfer)
 
-metrics: dict = {"dataset": data.label, "seeds": list(p.seeds), "models": list(p.models),
-                 "epsilons": list(ev["epsilons"]), "n_attack": len(y)}
-for name, path in zip(p.models, sm.input.train):
-    train = read_json(path)
-    for key in ("clean_accuracy", "train_seconds", "seconds_per_batch"):
-        metrics[f"{key}_{name}"] = train[key]
-    metrics[f"batches_{name}"] = train["batches"]
-rows = []
-for attack in ("fgsm", "tgsm"):
-    acc, unperturbed = transfer[f"{attack}_accuracy"], transfer[f"{attack}_unperturbed"].mean(-1)
-    for e, eps in enumerate(ev["epsilons"]):
-        for j, source in enumerate(p.models):
-            metrics[f"{attack}_eps{eps:g}_unperturbed_{source}"] = unperturbed[:, j, e].tolist()
-            for i, evaluated in enumerate(p.models):
-                values = acc[:, i, j, e]
-                metrics[f"{attack}_eps{eps:g}_{evaluated}_vs_{source}"] = values.tolist()
-                rows.append({"attack": attack, "evaluated": evaluated, "source": source, "eps": eps,
-                             "mean": values.mean(), "sd": values.std(ddof=1) if len(values) > 1 else 0.0,
-                             **{f"seed{s}": v for s, v in zip(p.seeds, values)}})
+metrics, rows = evaluation_metrics(
+    dataset=data.label, models=p.models, seeds=p.seeds, epsilons=ev["epsilons"], n_attack=len(y),
+    train={name: read_json(path) for name, path in zip(p.models, sm.input.train)},
+    accuracy={a: transfer[f"{a}_accuracy"] for a in ("fgsm", "tgsm")},
+    unperturbed={a: transfer[f"{a}_unperturbed"] for a in ("fgsm", "tgsm")}, statements=statements)
 write_json(metrics, sm.output.metrics)
 pd.DataFrame(rows).to_csv(sm.output.table, index=False)

@@ -1,9 +1,12 @@
 """Shared body of the Figure 14 and 18 scripts: the curves plus the CSV of the transfer matrices."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from rrr.data.adversarial import EPSILONS, LABELS, MODELS, reference_transfer
+from rrr import reference as reference_files
+from rrr.data.adversarial import LABELS, MODELS, reference_transfer
 from rrr.experiments import read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import transfer_figure
@@ -14,8 +17,9 @@ def transfer_figure_and_table(sm) -> None:
     p = sm.params
     metrics = {d: read_json(path) for d, path in zip(p.datasets, sm.input.metrics)}
     titles = {d: f"{LABELS[p.sources[d]]}\n({metrics[d]['batches_normal']} batches)" for d in p.datasets}
-    comparable = [float(e) for e in p.epsilons] == list(EPSILONS)  # the reference's ε grid
-    references = {d: reference_transfer(p.references[d], p.attack) if p.references[d] and comparable else None
+    root = Path(sm.input.reference).parent  # config/reference: the transfer grids of adversarial.yaml
+    comparable = [float(e) for e in p.epsilons] == reference_files.load("adversarial", root)["epsilons"]
+    references = {d: reference_transfer(p.references[d], p.attack, root) if p.references[d] and comparable else None
                   for d in p.datasets}
     fig = transfer_figure(metrics, titles, p.attack, p.models, p.epsilons, references, MODELS)
     save_figure(fig, sm.output[0], sm.output[1])

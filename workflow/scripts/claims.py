@@ -1,18 +1,17 @@
-"""Write results/{profile}/claims.csv from config/claims.yaml and the computed metrics."""
+"""Write results/{profile}/claims.csv from config/claims/*.yaml and the computed metrics."""
 
 from pathlib import Path
 
-import yaml
-
-from rrr.claims import claims_table
+from rrr.claims import claims_table, headline, load_claims
 from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
-claims = yaml.safe_load(Path(sm.input.claims).read_text())
+claims = load_claims(Path(sm.params.claims_dir), sm.params.reference_dir)
 for claim_id in claims.keys() - set(sm.params.claim_ids):
     print(f"left out: {claim_id} (config switch {claims[claim_id]['requires']} is off)")
-table = claims_table({c: claims[c] for c in sm.params.claim_ids}, Path(sm.params.metrics_root))
+table = claims_table({c: claims[c] for c in sm.params.claim_ids}, Path(sm.params.metrics_root), sm.config)
+print(headline(table["verdict"]))
 tmp = Path(sm.output[0]).with_suffix(".tmp")
 table.to_csv(tmp, index=False)
 tmp.replace(sm.output[0])

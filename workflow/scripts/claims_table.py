@@ -1,49 +1,63 @@
-"""Render results/{profile}/claims.csv as an HTML table with a pass/fail verdict per claim."""
+"""Render results/{profile}/claims.csv as an HTML table with the verdict of each claim; the headline is its title."""
 
+import html
 from pathlib import Path
 
 import pandas as pd
 
+from rrr.claims import Z, headline
 from rrr.experiments import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
 
-table = pd.read_csv(sm.input[0])
-passed = int(table["holds"].sum())
+table = pd.read_csv(sm.input[0], keep_default_na=False, na_values=[""])
+title = headline(table["verdict"])
 view = pd.DataFrame(
     {
         "claim": table["claim"],
         "source": table["source"],
         "paper": table["paper_value"].map("{:.4g}".format),
-        "reproduced (mean ± sd, n)": [
-            f"{m:.4g} ± {s:.2g} (n = {n})"
-            for m, s, n in zip(table["reproduced_value"], table["reproduced_sd"], table["n_runs"])
+        "reproduced (n)": [f"{m:.4g} (n = {n})" for m, n in zip(table["reproduced_value"], table["n"])],
+        f"interval (± {Z:g} se)": [
+            f"[{lo:.4g}, {hi:.4g}]" for lo, hi in zip(table["interval_low"], table["interval_high"])
         ],
-        "tolerance": table["tolerance"].map("{:.3g}".format),
         "compare": table["compare"],
-        "verdict": table["holds"].map({True: "pass", False: "fail"}),
+        "null": [
+            "" if pd.isna(v) else f"{v:.4g}: {b if isinstance(b, str) else ''}"
+            for v, b in zip(table["null_value"], table["null_basis"])
+        ],
+        "verdict": table["verdict"],
+        "note": table["note"].fillna(""),
     }
 )
-colours = {"pass": "background-color: #d8f0dd", "fail": "background-color: #f8d7d4"}
+colours = {
+    "holds": "background-color: #d8f0dd",
+    "differs": "background-color: #f8d7d4",
+    "inconclusive": "background-color: #fdf1c7",
+    "reduced scale": "background-color: #e4e4e4",
+    "not comparable": "background-color: #e4e4e4",
+}
 styled = (
     view.style.hide(axis="index")
     .map(lambda v: colours.get(v, ""), subset=["verdict"])
     .set_table_attributes('class="claims"')
 )
-html = f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Claims</title>
+page = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
 body {{ font-family: sans-serif; font-size: 14px; margin: 1em; }}
 table.claims {{ border-collapse: collapse; }}
 table.claims th, table.claims td {{ border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; }}
 table.claims th {{ background: #f2f2f2; text-align: left; }}
-table.claims td:nth-child(n+3) {{ white-space: nowrap; }}
+table.claims td:nth-child(n+3):nth-child(-n+6) {{ white-space: nowrap; }}
 </style></head><body>
-<h2>Claims: {passed} of {len(table)} hold ({sm.config["profile"]} profile)</h2>
+<h2>Claims ({html.escape(sm.config["profile"])} profile): {html.escape(title)}</h2>
+<p>Each interval is this run's estimate ± {Z:g} combined standard errors (ours and the paper value's); see
+config/claims/README.md for the rule.</p>
 {styled.to_html()}
 </body></html>
 """
 tmp = Path(sm.output[0]).with_suffix(".tmp")
-tmp.write_text(html, encoding="utf-8")
+tmp.write_text(page, encoding="utf-8")
 tmp.replace(sm.output[0])

@@ -2,8 +2,10 @@
 input gradients (∇p̂ of the predicted and of the true class) and by LIME image.
 
 The example is the first test image (seed-0 model) predicted as the digit its swatch shade
-encodes. Also records, for every seed, the share of the A = 0 model's test errors that predict
-the decoy's digit (chance: 1/9) or a digit within one shade step of it (chance: at most 3/9).
+encodes whose shade LIME's superpixels can tell from the background: at least
+``min_swatch_contrast`` grey levels away from it (see ``fooled_example``). Also records, for every
+seed, the share of the A = 0 model's test errors that predict the decoy's digit (chance: 1/9) or a
+digit within one shade step of it (chance: at most 3/9).
 """
 
 from pathlib import Path
@@ -11,7 +13,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from decoy_mnist_experiments import decoy_class, fooled_example, lime_image_explanation, superpixel_weights
+from decoy_mnist_experiments import (
+    decoy_class,
+    fooled_example,
+    lime_image_explanation,
+    superpixel_weights,
+    swatch_shade,
+)
 from rrr import input_gradients, load_model, predict_proba, unstack
 from rrr.experiments import log_to, set_threads, write_json
 from rrr.training import as_tensor
@@ -22,6 +30,7 @@ set_threads(sm.threads)
 d = np.load(sm.input.data)
 xt, yt = d["Xt"], d["yt"]
 decoys = decoy_class(xt, d["Et"])
+shades = swatch_shade(xt, d["Et"])
 stacked = load_model(sm.input.model)
 predicted = predict_proba(stacked, xt).argmax(dim=-1).numpy()  # (S, N)
 errors = predicted != yt
@@ -30,7 +39,7 @@ near_share = [float((np.abs(pred[err] - decoys[err]) <= 1).mean()) for pred, err
 
 model = unstack(stacked, 0)
 probs = predict_proba(model, xt).numpy()
-i = fooled_example(probs, yt, decoys)
+i = fooled_example(probs, yt, decoys, shades, sm.params.min_swatch_contrast)
 pred, true = int(probs[i].argmax()), int(yt[i])
 x = as_tensor(xt[i : i + 1])
 grads = {k: input_gradients(model, x, "prob", target=k)[0].numpy() for k in (pred, true)}
@@ -49,6 +58,7 @@ np.savez_compressed(
     label=true,
     predicted=pred,
     decoy=decoys[i],
+    shade=shades[i],
     probabilities=probs[i],
     gradient_predicted=grads[pred],
     gradient_true=grads[true],

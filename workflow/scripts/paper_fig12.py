@@ -13,7 +13,7 @@ from rrr.toy_color_rules import condition_masks
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
 use_style()
-summary = read_json(sm.input[0])
+summary = read_json(sm.input.summary)
 sizes = summary["sizes"]
 STYLES = {
     "plain": {"color": "0.15", "label": "A = 0", "marker": "o"},
@@ -23,15 +23,9 @@ STYLES = {
     "anti_rule1": {"color": PALETTE[4], "label": "Anti-Rule 1 (corners)", "marker": "D"},
 }
 SHORT = {"pro_rule1": "Pro-Rule 1", "anti_rule2": "Anti-Rule 2", "pro_rule2": "Pro-Rule 2", "anti_rule1": "Anti-Rule 1"}
-# Reference §4.3: test accuracy of the authors' stored models at 11 of the 32 sizes.
-STORED_SIZES = [10, 24, 47, 92, 181, 353, 689, 1345, 2626, 5124, 10000]
-STORED = {
-    "plain": [.512, .501, .532, .536, .589, .637, .697, .910, .960, .973, .994],
-    "pro_rule1": [.767, .898, .914, .946, .878, .925, .951, .985, .998, .989, 1.000],
-    "pro_rule2": [.570, .592, .793, .649, .726, .792, .876, .958, .975, .942, .985],
-    "anti_rule1": [.510, .499, .506, .506, .512, .558, .584, .660, .960, .965, .990],
-    "anti_rule2": [.507, .499, .506, .571, .637, .767, .901, .969, .981, .990, .998],
-}
+# Reference §4.3: test accuracy of the authors' stored models at 11 of the 32 sizes (config/reference/toy_color.yaml).
+STORED = dict(sm.params.stored)
+STORED_SIZES = STORED.pop("sizes")
 panels = (["plain", "pro_rule1", "anti_rule2"], ["plain", "pro_rule2", "anti_rule1"])
 n_seeds = len(summary["seeds"])
 fig = plt.figure(figsize=(11, 4), layout="constrained")

@@ -12,4 +12,4 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
 key = pd.concat([pd.read_csv(Path(d) / "answer_key.csv") for d in sm.input.stimuli])
 answers = pd.read_csv(sm.input.answers) if sm.input.answers else None
-table2(key, answers).to_csv(sm.output[0], index=False)
+table2(key, answers, sm.params.paper).to_csv(sm.output[0], index=False)

@@ -21,18 +21,16 @@ Per dataset and model:
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.stats import fisher_exact
 
+from rrr import reference as reference_files
+
 NA = {"n/a", "na", "none", ""}
-# Table 2 of the thesis, in %: (human fooled, mistake reasonable) per dataset column and model.
-PAPER = {
-    ("mnist", "normal"): (2.0, 26.0), ("mnist", "distilled"): (0.0, 23.5), ("mnist", "doubleback"): (16.4, 41.8),
-    ("svhn", "normal"): (40.0, 63.3), ("svhn", "distilled"): (1.7, 25.4), ("svhn", "doubleback"): (46.3, 81.5),
-}
 
 
 SCORES = ["dataset", "model", "n_answers", "human_fooled", "mistake_reasonable",
@@ -71,15 +69,23 @@ def score(answers: pd.DataFrame, key: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns="unreasonable")
 
 
-def table2(key: pd.DataFrame, answers: pd.DataFrame | None) -> pd.DataFrame:
-    """Table 2 for the given stimuli: our scores (empty without answers) beside the thesis's."""
+def thesis_table2(root: str | Path | None = None) -> dict:
+    """The thesis's Table 2 in %, ``{dataset: {model: {human_fooled, mistake_reasonable}}}``, from
+    ``<root>/adversarial.yaml`` (default: the repository's config/reference)."""
+    return reference_files.load("adversarial", root)["human_study"]
+
+
+def table2(key: pd.DataFrame, answers: pd.DataFrame | None, paper: Mapping | None = None) -> pd.DataFrame:
+    """Table 2 for the given stimuli: our scores (empty without answers) beside the thesis's (``paper``, as
+    :func:`thesis_table2` returns it; default: read from the repository's config/reference)."""
+    paper = thesis_table2() if paper is None else paper
     models = key[["dataset", "attack", "model"]].drop_duplicates()
     ours = score(answers, key) if answers is not None and len(answers) else pd.DataFrame(columns=SCORES)
     table = models.merge(ours.drop(columns="attack", errors="ignore"), on=["dataset", "model"], how="left")
     table["n_answers"] = pd.to_numeric(table["n_answers"]).fillna(0).astype(int)
-    table["paper_human_fooled"] = [PAPER.get((d, m), (np.nan,))[0] for d, m in zip(table["dataset"], table["model"])]
-    table["paper_mistake_reasonable"] = [PAPER.get((d, m), (np.nan, np.nan))[1]
-                                         for d, m in zip(table["dataset"], table["model"])]
+    for column in ("human_fooled", "mistake_reasonable"):
+        table[f"paper_{column}"] = [paper.get(d, {}).get(m, {}).get(column, np.nan)
+                                    for d, m in zip(table["dataset"], table["model"])]
     return table
 
 
@@ -88,9 +94,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("answers")
     parser.add_argument("keys", nargs="+", help="answer_key.csv of each dataset's stimuli")
     parser.add_argument("-o", "--out", required=True)
+    parser.add_argument("--reference", help="folder of adversarial.yaml (default: the repository's config/reference)")
     args = parser.parse_args(argv)
     key = pd.concat([pd.read_csv(k) for k in args.keys])
-    table2(key, pd.read_csv(args.answers)).to_csv(args.out, index=False)
+    table2(key, pd.read_csv(args.answers), thesis_table2(args.reference)).to_csv(args.out, index=False)
 
 
 if __name__ == "__main__":

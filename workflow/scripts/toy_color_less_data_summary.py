@@ -9,7 +9,7 @@ from rrr.toy_color_rules import best_below, extra_data_ratio
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
-runs = sorted((read_json(path) for path in sm.input), key=lambda r: r["size"])
+runs = sorted((read_json(path) for path in sm.input.metrics), key=lambda r: r["size"])
 sizes = [r["size"] for r in runs]
 conditions = list(sm.params.conditions)
 summary: dict = {"sizes": sizes, "seeds": runs[0]["seeds"], "train_seconds": sum(r["train_seconds"] for r in runs)}
