@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rrr.training import ArrayLike, as_tensor
+from rrr.training import ArrayLike, DivergenceGuard, as_tensor
 
 
 class ConvAutoencoder(nn.Module):
@@ -92,6 +92,8 @@ def fit_autoencoder(
     """Adam on reconstruction MSE + ``supervision_weight`` · MSE(z[:, :k], standardized factors).
 
     ``factors`` is (N, k) with k = ``n_supervised``; their mean and sd are stored in the model.
+    Raises :class:`rrr.TrainingDivergedError` when the objective or the parameters stop being
+    finite, and warns once if the objective explodes (see :func:`rrr.fit`).
     """
     x = as_tensor(images, torch.float32)
     t = as_tensor(factors, torch.float32)
@@ -104,19 +106,23 @@ def fit_autoencoder(
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = AutoencoderHistory()
+    guard = DivergenceGuard("rrr.autoencoder.fit_autoencoder", "lower lr or supervision_weight")
     start = time.perf_counter()
     model.train()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         rec_sum = sup_sum = 0.0
-        for idx in torch.randperm(len(x), generator=generator).split(batch_size):
+        for b, idx in enumerate(torch.randperm(len(x), generator=generator).split(batch_size)):
             z, recon = model(x[idx])
             rec = F.mse_loss(recon, x[idx])
             sup = F.mse_loss(z[:, :k], t[idx])
+            total = rec + supervision_weight * sup
+            guard.objective(total, f"epoch {epoch + 1}, minibatch {b + 1}")
             optimizer.zero_grad(set_to_none=True)
-            (rec + supervision_weight * sup).backward()
+            total.backward()
             optimizer.step()
             rec_sum += rec.item() * len(idx)
             sup_sum += sup.item() * len(idx)
+        guard.parameters(model, f"the end of epoch {epoch + 1} (after its last step)")
         history.reconstruction.append(rec_sum / len(x))
         history.supervision.append(sup_sum / len(x))
     model.eval()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 from torch import nn
 
-from rrr.losses import Reduction, loss_terms
+from rrr.losses import Reduction, _loss_terms, validate_loss_args
 from rrr.training import ArrayLike, as_tensor
+from rrr.validation import check_count
 
 
 def balance_l1(
@@ -23,11 +26,18 @@ def balance_l1(
 
     This is the quantity on the right axis of the paper's Figure 11 (evaluated at
     iteration 1, before any update); the paper recommends raising λ1 until it is ≈ 1.
+    ``mask`` has the shape of ``x``; bad arguments raise ``TypeError``/``ValueError`` naming them.
     """
-    n = min(batch_size, len(x))
-    x_b, y_b, m_b = as_tensor(x)[:n], as_tensor(y).long()[:n], as_tensor(mask)[:n]
+    if mask is None:
+        raise ValueError("balance_l1 needs an annotation mask (the shape of x); got None.")
+    check_count("batch_size", batch_size)
+    if not isinstance(ratio, numbers.Real) or not 0 < ratio < float("inf"):
+        raise ValueError(f"ratio must be a finite number > 0, got {ratio!r}.")
+    x_t, y_t, m_t = as_tensor(x), as_tensor(y), as_tensor(mask)
+    x_t = validate_loss_args(model, x_t, y_t, m_t, 1.0, 0.0, reduction)
+    n = min(batch_size, len(x_t))
     with torch.enable_grad():
-        terms = loss_terms(model, x_b, y_b, m_b, l1=1.0, l2=0.0, reduction=reduction)
+        terms = _loss_terms(model, x_t[:n], y_t[:n], m_t[:n], l1=1.0, l2=0.0, reduction=reduction)
     right_reasons = terms.right_reasons.item()
     if right_reasons == 0:
         raise ValueError(

@@ -23,10 +23,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rrr.explanations import GradientKind, explained_output
-from rrr.training import ArrayLike, accuracy, as_tensor
+from rrr.explanations import GRADIENT_KINDS, GradientKind, explained_output
+from rrr.training import ArrayLike, DivergenceGuard, accuracy, as_tensor
+from rrr.validation import (
+    check_choice,
+    check_count,
+    check_examples,
+    check_input_dtype,
+    check_label_shape,
+    check_labels,
+    check_nonnegative,
+)
 
 COS_EPS = 1e-6
+GRADIENTS = ("log_odds", *(k for k in GRADIENT_KINDS if k not in ("log_prob", "prob", "loss")))  # no target needed
 
 
 @dataclass
@@ -124,22 +134,30 @@ def train_diverse_models(
     example's shape) restricts the gradients to some input dimensions before comparing
     them — e.g. the disentangled latent factors of an autoencoder. With one model, or
     ``lambda_overlap=0``, this is ordinary independent training.
+
+    Arguments are checked once (``TypeError``/``ValueError`` naming the argument). Raises
+    :class:`rrr.TrainingDivergedError` when the objective (every step) or the parameters (after
+    every epoch) stop being finite, and warns once if the objective explodes (see :func:`rrr.fit`).
     """
     models = list(models)
-    x_t, y_t = as_tensor(x), as_tensor(y).long()
-    m_t = None if mask is None else as_tensor(mask).to(x_t.dtype if x_t.is_floating_point() else torch.float32)
+    x_t, y_t = as_tensor(x), as_tensor(y)
+    m_t = None if mask is None else as_tensor(mask)
+    _validate(models, x_t, y_t, m_t, lambda_overlap, gradient, epochs, batch_size)
+    y_t = y_t.long()
+    m_t = None if m_t is None else m_t.to(x_t.dtype if x_t.is_floating_point() else torch.float32)
     n = len(y_t)
     batch_size = min(batch_size, n)
     params = [p for m in models for p in m.parameters()]
     optimizer = torch.optim.Adam(params, lr=lr)
     generator = torch.Generator().manual_seed(seed)
     history = DiverseHistory()
+    guard = DivergenceGuard("rrr.train_diverse_models", "lower lr or lambda_overlap")
     for m in models:
         m.train()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
         ce_sum, overlap_sum = np.zeros(len(models)), 0.0
-        for idx in order.split(batch_size):
+        for b, idx in enumerate(order.split(batch_size)):
             xb, yb = x_t[idx], y_t[idx]
             if not xb.is_floating_point():
                 xb = xb.to(torch.get_default_dtype())
@@ -154,11 +172,13 @@ def train_diverse_models(
                     grads.append(g.flatten(start_dim=1))
             overlap = overlap_penalty(grads) if grads else xb.new_zeros(())
             total = torch.stack(losses).sum() + lambda_overlap * overlap
+            guard.objective(total, f"epoch {epoch + 1}, minibatch {b + 1}")
             optimizer.zero_grad(set_to_none=True)
             total.backward()
             optimizer.step()
             ce_sum += np.array([loss.item() for loss in losses]) * len(idx)
             overlap_sum += overlap.item()
+        guard.parameters(params, f"the end of epoch {epoch + 1} (after its last step)")
         n_pairs = max(1, len(models) * (len(models) - 1) // 2)
         history.cross_entropy.append(ce_sum / n)
         history.overlap.append(overlap_sum / (n * n_pairs))
@@ -166,6 +186,40 @@ def train_diverse_models(
     for m in models:
         m.eval()
     return models, history
+
+
+def _validate(
+    models: list[nn.Module],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    mask: torch.Tensor | None,
+    lambda_overlap: float,
+    gradient: str,
+    epochs: int,
+    batch_size: int,
+) -> None:
+    """Check :func:`train_diverse_models`'s arguments once, before training."""
+    if not models or not all(isinstance(m, nn.Module) for m in models):
+        raise TypeError(f"models must be a non-empty sequence of torch.nn.Module, got {models!r}.")
+    check_nonnegative("lambda_overlap", lambda_overlap)
+    check_count("epochs", epochs, minimum=0)
+    check_count("batch_size", batch_size)
+    check_choice("gradient", gradient, GRADIENTS)
+    check_input_dtype("x", x, models)
+    if y.dim() != 1:
+        raise ValueError(f"y must have shape (N,) (one label per example), got {tuple(y.shape)}.")
+    check_label_shape("y", y, x)
+    check_examples("x", x)
+    check_labels("y", y)
+    if mask is not None:
+        try:
+            fits = torch.broadcast_shapes(mask.shape, x.shape[1:]) == x.shape[1:]
+        except RuntimeError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"mask must be broadcastable to one example's shape {tuple(x.shape[1:])}, got {tuple(mask.shape)}."
+            )
 
 
 def quadrant_grid(n: int = 50, extent: float = 10.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

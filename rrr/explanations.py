@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Literal, get_args
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from rrr.validation import check_examples, check_input_dtype, check_labels, check_tensor, model_dtype
 
 GradientKind = Literal["sum_log_prob", "max_prob", "max_log_prob", "log_prob", "prob", "loss"]
 GRADIENT_KINDS: tuple[str, ...] = get_args(GradientKind)
@@ -14,7 +18,13 @@ GRADIENT_KINDS: tuple[str, ...] = get_args(GradientKind)
 
 def _as_index(labels: int | torch.Tensor, batch_shape: torch.Size, device: torch.device) -> torch.Tensor:
     index = torch.as_tensor(labels, device=device, dtype=torch.long)
-    return index.expand(batch_shape).unsqueeze(-1)
+    try:
+        return index.expand(batch_shape).unsqueeze(-1)
+    except RuntimeError:
+        raise ValueError(
+            f"target (or y) must be one class index or one per example, shape {tuple(batch_shape)}; "
+            f"got shape {tuple(index.shape)}."
+        ) from None
 
 
 def explained_output(
@@ -68,17 +78,40 @@ def input_gradients(
     * ``loss`` — ∂ cross-entropy(y) / ∂x, as in double backpropagation.
 
     With ``create_graph=True`` the result is differentiable with respect to the
-    parameters, which is what training penalties need.
+    parameters, which is what training penalties need. ``x`` must be a non-empty batch of
+    the model's dtype (integer pixels are converted); bad arguments raise ``TypeError`` or
+    ``ValueError`` naming them.
     """
     if kind == "loss":
         target = y
-    x = x.detach().to(torch.get_default_dtype() if not x.is_floating_point() else x.dtype)
+    x = _validate(model, x, kind, target, "y" if kind == "loss" else "target").detach()
     x.requires_grad_(True)
     with torch.enable_grad():
         log_probs = F.log_softmax(model(x), dim=-1)
         output = explained_output(log_probs, kind, target)
         (grads,) = torch.autograd.grad(output, x, create_graph=create_graph)
     return grads
+
+
+def _validate(
+    model: nn.Module, x: torch.Tensor, kind: str, target: int | torch.Tensor | None, target_name: str
+) -> torch.Tensor:
+    """Check :func:`input_gradients`'s arguments; returns ``x`` as a floating tensor of the model's dtype."""
+    if kind not in GRADIENT_KINDS:
+        raise ValueError(f"Unknown gradient kind {kind!r}; choose one of {GRADIENT_KINDS}.")
+    x = check_tensor("x", x)
+    check_examples("x", x)
+    if not x.is_floating_point():
+        x = x.to(model_dtype(model) or torch.get_default_dtype())
+    check_input_dtype("x", x, model)
+    if target is None:
+        return x
+    if isinstance(target, numbers.Integral) and not isinstance(target, bool):
+        target = torch.tensor(int(target))
+    elif not isinstance(target, (torch.Tensor, np.ndarray)):
+        raise TypeError(f"{target_name} must be a class index or a tensor of them, got {type(target).__name__}.")
+    check_labels(target_name, torch.as_tensor(target))
+    return x
 
 
 def largest_gradient_mask(

@@ -3,6 +3,7 @@ its predecessors' explanations were largest, so each must be right for different
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from torch import nn
 
 from rrr.explanations import input_gradients, largest_gradient_mask
 from rrr.training import ArrayLike, History, accuracy, as_tensor, fit
+from rrr.validation import check_count, check_nonnegative
 
 
 @dataclass
@@ -47,9 +49,11 @@ def find_another_explanation(
 
     ``make_model(i)`` returns a freshly initialized model for round i. ``l1`` is the λ1 of
     rounds 1, 2, … (one value, or one per round: the paper's Toy Color run uses 1e3 then 1e6).
-    Extra keyword arguments go to :func:`rrr.fit`.
+    Extra keyword arguments go to :func:`rrr.fit`, which checks ``x``, ``y`` and them;
+    bad arguments raise ``TypeError``/``ValueError`` naming them.
     """
     x_t = as_tensor(x)
+    _validate(rounds, l1, cutoff, x_test, y_test)
     schedule = [float(l1)] * (rounds - 1) if np.isscalar(l1) else [float(v) for v in l1]  # type: ignore[arg-type]
     if len(schedule) < rounds - 1:
         raise ValueError(f"l1 gives {len(schedule)} values for {rounds - 1} annotated rounds.")
@@ -62,3 +66,13 @@ def find_another_explanation(
         results.append(FAERound(model, mask.clone(), history, lam, accuracy(model, x_t, y), test_acc))
         mask = mask | explanation_mask(model, x_t, cutoff)
     return results
+
+
+def _validate(rounds: int, l1: object, cutoff: float, x_test: object, y_test: object) -> None:
+    """Check :func:`find_another_explanation`'s own arguments (``fit`` checks the data)."""
+    check_count("rounds", rounds)
+    check_nonnegative("l1", l1)
+    if not isinstance(cutoff, numbers.Real) or not 0 < cutoff <= 1:
+        raise ValueError(f"cutoff must be in (0, 1] (a fraction of the largest gradient), got {cutoff!r}.")
+    if (x_test is None) != (y_test is None):
+        raise ValueError("x_test and y_test must be given together (or neither).")

@@ -28,7 +28,7 @@ from torch import nn
 
 from rrr.explanations import GradientKind, explained_output
 from rrr.models import StackedLinear
-from rrr.training import ArrayLike, as_tensor
+from rrr.training import ArrayLike, DivergenceGuard, as_tensor
 
 Penalty = Literal["none", "l1", "l2", "hessian", "hessian_estimate"]
 PENALTIES: tuple[str, ...] = ("none", "l1", "l2", "hessian", "hessian_estimate")
@@ -194,6 +194,8 @@ def fit_input_penalty(
 
     For a stack of S models (shared data ``x`` (N, ...)) ``lam`` may hold one λ per model;
     the stack's objective is the sum of the models' objectives, i.e. S independent trainings.
+    Raises :class:`rrr.TrainingDivergedError` when the objective (every step) or the parameters
+    (after every epoch) stop being finite, and warns once if the objective explodes (see :func:`rrr.fit`).
     """
     x_t, y_t = as_tensor(x), as_tensor(y).long()
     n_models = getattr(model, "n_models", None)
@@ -201,12 +203,13 @@ def fit_input_penalty(
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = PenaltyHistory()
+    guard = DivergenceGuard("rrr.hessian.fit_input_penalty", "lower lr or lam")
     n = len(y_t)
     start = time.perf_counter()
     model.train()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         ce_sum = pen_sum = 0.0
-        for idx in torch.randperm(n, generator=generator).split(batch_size):
+        for b, idx in enumerate(torch.randperm(n, generator=generator).split(batch_size)):
             xb, yb = x_t[idx], y_t[idx]
             if n_models is not None:
                 xb, yb = xb.expand(n_models, *xb.shape), yb.expand(n_models, *yb.shape)
@@ -214,13 +217,13 @@ def fit_input_penalty(
                 model, xb, yb, penalty, output=output, sigma=sigma, n_samples=n_samples, generator=generator
             )
             total = (ce + lam_t * pen).sum()
-            if not torch.isfinite(total):
-                raise FloatingPointError(f"objective became {total.item()}; lower lam or lr.")
+            guard.objective(total, f"epoch {epoch + 1}, minibatch {b + 1}")
             optimizer.zero_grad(set_to_none=True)
             total.backward()
             optimizer.step()
             ce_sum = ce_sum + ce.detach() * len(idx)
             pen_sum = pen_sum + pen.detach() * len(idx)
+        guard.parameters(model, f"the end of epoch {epoch + 1} (after its last step)")
         history.cross_entropy.append((ce_sum / n).numpy().copy())
         history.penalty.append((pen_sum / n).numpy().copy())
     model.eval()

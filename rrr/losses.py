@@ -21,6 +21,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rrr.validation import (
+    check_choice,
+    check_examples,
+    check_input_dtype,
+    check_label_shape,
+    check_labels,
+    check_mask,
+    check_nonnegative,
+    check_tensor,
+    model_dtype,
+)
+
 Reduction = Literal["sum", "mean"]
 
 
@@ -61,12 +73,58 @@ def loss_terms(
 ) -> RRRTerms:
     """Evaluate every term of the RRR objective with one forward pass.
 
-    ``mask`` (the annotation matrix A) has the shape of ``x``, is boolean or float
-    (weighted annotations), and may be ``None`` or all-zero, in which case the
-    right-reasons term is exactly 0 and no double backpropagation is done.
+    ``x`` is a non-empty batch of the model's dtype (integer pixels are converted), ``y``
+    integer class indices of shape ``x.shape[:y.dim()]``. ``mask`` (the annotation matrix A)
+    has the shape of ``x`` (for a stack, or one model's ``x``, shared), is boolean or float
+    (weighted annotations), and may be ``None`` or all-zero, in which case the right-reasons
+    term is exactly 0 and no double backpropagation is done. ``l1`` and ``l2`` are ≥ 0.
+    Raises ``TypeError``/``ValueError`` naming the offending argument.
     """
-    if reduction not in ("sum", "mean"):
-        raise ValueError(f"reduction must be 'sum' or 'mean', not {reduction!r}.")
+    x = validate_loss_args(model, x, y, mask, l1, l2, reduction)
+    return _loss_terms(model, x, y, mask, l1=l1, l2=l2, reduction=reduction)
+
+
+def validate_loss_args(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    mask: torch.Tensor | None,
+    l1: float | torch.Tensor,
+    l2: float,
+    reduction: str,
+) -> torch.Tensor:
+    """Check :func:`loss_terms`'s arguments once; returns ``x`` as a floating tensor of the model's dtype."""
+    check_choice("reduction", reduction, ("sum", "mean"))
+    x, y = check_tensor("x", x), check_tensor("y", y)
+    if not x.is_floating_point():
+        x = x.to(model_dtype(model) or torch.get_default_dtype())
+    check_input_dtype("x", x, model)
+    check_label_shape("y", y, x)
+    check_examples("x", x, y.dim())
+    check_labels("y", y)
+    if mask is not None:
+        shared = x.shape[y.dim() - 1 :]
+        check_mask(check_tensor("mask", mask), shared, x.shape if y.dim() > 1 else None)
+    if isinstance(l1, torch.Tensor) and l1.dim() and tuple(l1.shape) != tuple(y.shape[:-1]):
+        raise ValueError(
+            f"l1 must be a number or one value per model, shape {tuple(y.shape[:-1])}; got {tuple(l1.shape)}."
+        )
+    check_nonnegative("l1", l1)
+    check_nonnegative("l2", l2)
+    return x
+
+
+def _loss_terms(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    *,
+    l1: float | torch.Tensor = 0.0,
+    l2: float = 0.0,
+    reduction: Reduction = "sum",
+) -> RRRTerms:
+    """:func:`loss_terms` without argument checks: what training loops call on every minibatch."""
     penalize = _has_annotations(mask, l1)
     x = x.detach().to(torch.get_default_dtype() if not x.is_floating_point() else x.dtype)
     x.requires_grad_(penalize)
@@ -99,5 +157,5 @@ def rrr_loss(
     l2: float = 0.0,
     reduction: Reduction = "sum",
 ) -> torch.Tensor:
-    """The paper's objective as one differentiable scalar; see :func:`loss_terms`."""
+    """The paper's objective as one differentiable scalar; see :func:`loss_terms` (same checks)."""
     return loss_terms(model, x, y, mask, l1=l1, l2=l2, reduction=reduction).total

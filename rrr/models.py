@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import torch
@@ -145,22 +145,52 @@ def unstack(model: MLP, index: int) -> MLP:
     return single
 
 
-def save_model(model: MLP, path: str | Path, **metadata: object) -> None:
-    """Save the state dict and, beside it (``<path>.json``), the config needed to rebuild it."""
+def save_tensors(path: str | Path, tensors: Mapping[str, torch.Tensor], **metadata: object) -> None:
+    """Save a flat mapping of tensors (``torch.save``) and, beside it (``<path>.json``), JSON metadata.
+
+    Both are written atomically. :func:`load_tensors` reads them back without unpickling any code.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(model.state_dict(), tmp)
-    tmp.replace(path)
-    meta = {"model": model.config, **metadata}
-    Path(str(path) + ".json").write_text(json.dumps(meta, indent=2, default=str))
+    for target, write in (
+        (Path(str(path) + ".json"), lambda f: f.write_text(json.dumps(metadata, indent=2, default=str))),
+        (path, lambda f: torch.save(dict(tensors), f)),
+    ):
+        tmp = target.with_name(target.name + ".tmp")
+        write(tmp)
+        tmp.replace(target)
+
+
+def load_tensors(path: str | Path, map_location: str | torch.device | None = None) -> tuple[dict, dict]:
+    """The tensors and the metadata written by :func:`save_tensors`, loaded with ``weights_only=True``."""
+    path = Path(path)
+    meta = json.loads(Path(str(path) + ".json").read_text())
+    return torch.load(path, map_location=map_location, weights_only=True), meta
+
+
+def pack_states(states: Sequence[Mapping[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Several state dicts as one flat mapping, keys ``"<i>/<name>"`` (for :func:`save_tensors`)."""
+    return {f"{i}/{name}": t for i, state in enumerate(states) for name, t in state.items()}
+
+
+def unpack_states(tensors: Mapping[str, torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+    """Invert :func:`pack_states`."""
+    states: dict[int, dict[str, torch.Tensor]] = {}
+    for key, t in tensors.items():
+        i, name = key.split("/", 1)
+        states.setdefault(int(i), {})[name] = t
+    return [states[i] for i in sorted(states)]
+
+
+def save_model(model: MLP, path: str | Path, **metadata: object) -> None:
+    """Save the state dict and, beside it (``<path>.json``), the config needed to rebuild it."""
+    save_tensors(path, model.state_dict(), model=model.config, **metadata)
 
 
 def load_model(path: str | Path) -> MLP:
-    """Rebuild a model saved by :func:`save_model`."""
-    path = Path(path)
-    meta = json.loads(Path(str(path) + ".json").read_text())
+    """Rebuild a model saved by :func:`save_model` (``weights_only=True``: no pickled code runs)."""
+    state, meta = load_tensors(path)
     cfg = meta["model"]
     model = MLP(cfg["in_features"], cfg["n_classes"], cfg["hidden"], cfg["n_models"], cfg["init_std"])
-    model.load_state_dict(torch.load(path, weights_only=True))
+    model.load_state_dict(state)
     return model

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,13 +12,97 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rrr.losses import Reduction, loss_terms
+from rrr.losses import Reduction, _loss_terms
+from rrr.validation import (
+    check_choice,
+    check_count,
+    check_examples,
+    check_input_dtype,
+    check_label_shape,
+    check_labels,
+    check_mask,
+    check_nonnegative,
+    model_dtype,
+)
 
 ArrayLike = np.ndarray | torch.Tensor
+EXPLOSION_FACTOR = 1e6
 
 
 class TrainingDivergedError(FloatingPointError):
-    """The objective became NaN or infinite during training."""
+    """The objective or the parameters became NaN or infinite during training."""
+
+
+class TrainingExplodingWarning(RuntimeWarning):
+    """The objective is still finite but has grown by more than :data:`EXPLOSION_FACTOR` since the first step."""
+
+
+def _first_non_finite(parameters: nn.Module | Iterable[torch.Tensor]) -> str | None:
+    """The name (or index) of the first parameter holding NaN or ±inf; one device sync when all are finite."""
+    named = list(parameters.named_parameters() if isinstance(parameters, nn.Module) else enumerate(parameters))
+    if not named or bool(torch.stack([p.detach().isfinite().all() for _, p in named]).all()):
+        return None
+    return next(str(name) for name, p in named if not bool(p.detach().isfinite().all()))
+
+
+def check_finite(
+    trainer: str,
+    where: str,
+    *,
+    objective: torch.Tensor | float | None = None,
+    parameters: nn.Module | Iterable[torch.Tensor] | None = None,
+    fix: str = "lower lr",
+    detail: str = "",
+) -> None:
+    """Raise :class:`TrainingDivergedError` if ``objective`` or any of ``parameters`` is NaN or ±inf.
+
+    ``trainer`` names the training function and ``where`` the step ("epoch 3, minibatch 2");
+    the message says which of the two became non-finite and ``fix``. Costs one sync per check.
+    """
+    if objective is not None:
+        value = torch.as_tensor(objective).detach()
+        if not bool(value.isfinite().all()):
+            shown = value.item() if value.numel() == 1 else value.tolist()
+            raise TrainingDivergedError(
+                f"{trainer}: the training objective became {shown} at {where}{detail}; training diverged. "
+                f"Fix: {fix}, or check the inputs for NaN."
+            )
+    if parameters is not None:
+        name = _first_non_finite(parameters)
+        if name is not None:
+            raise TrainingDivergedError(
+                f"{trainer}: the model's parameters became NaN or infinite (first: {name}) at {where}; "
+                f"training diverged. Fix: {fix}."
+            )
+
+
+class DivergenceGuard:
+    """:func:`check_finite` for one training run, plus one :class:`TrainingExplodingWarning` when a
+    still finite objective exceeds :data:`EXPLOSION_FACTOR` × its first value (a divergence that has
+    not overflowed yet: lower lr or λ). Check the objective every step and the parameters every epoch."""
+
+    def __init__(self, trainer: str, fix: str, factor: float = EXPLOSION_FACTOR) -> None:
+        self.trainer, self.fix, self.factor = trainer, fix, factor
+        self.first: float | None = None
+        self.warned = False
+
+    def objective(self, value: torch.Tensor, where: str, detail: Callable[[], str] | None = None) -> None:
+        total = float(value.detach().sum())  # the one sync per step
+        if not math.isfinite(total):
+            check_finite(self.trainer, where, objective=value, fix=self.fix, detail=detail() if detail else "")
+        if self.first is None:
+            self.first = abs(total)
+        elif not self.warned and self.first > 0 and abs(total) > self.factor * self.first:
+            self.warned = True
+            warnings.warn(
+                f"{self.trainer}: the training objective grew from {self.first:.4g} to {total:.4g} by {where} "
+                f"(more than {self.factor:g}×); training is probably diverging. Fix: {self.fix}.",
+                TrainingExplodingWarning,
+                stacklevel=3,
+            )
+
+    def parameters(self, parameters: nn.Module | Iterable[torch.Tensor], where: str) -> None:
+        check_finite(self.trainer, where, parameters=parameters, fix=self.fix)
 
 
 @dataclass
@@ -119,15 +204,26 @@ def fit(
 
     For a stacked model (``n_models=S``) ``x`` is ``(S, N, ...)`` or shared ``(N, ...)``,
     and ``l1`` may be a sequence of S values: this trains S independent models at once.
-    Raises :class:`TrainingDivergedError` if the objective stops being finite.
+
+    Arguments are checked once (``TypeError``/``ValueError`` naming the argument): a non-empty
+    ``x`` of the model's dtype, integer labels ≥ 0 of ``x``'s leading shape, a ``mask`` of
+    one model's ``x`` shape (N, ...) or, for a stack, (S, N, ...), ``l1``, ``l2`` ≥ 0,
+    ``epochs`` ≥ 0, ``batch_size`` ≥ 1. Raises :class:`TrainingDivergedError` when the
+    objective (checked every step) or the parameters (checked after every epoch's last step)
+    stop being finite; warns once (:class:`TrainingExplodingWarning`) when a finite objective
+    exceeds 1e6 × its first value (a large λ1 makes large but legitimate losses, so no error).
     """
     n_models = _stack_size(model)
     x_t = as_tensor(x)
-    y_t = as_tensor(y).long()
+    if not x_t.is_floating_point():
+        x_t = x_t.to(model_dtype(model) or torch.get_default_dtype())
+    y_t = as_tensor(y)
     if n_models is not None and y_t.dim() == 1 and x_t.dim() > 2 and x_t.shape[0] == n_models != y_t.shape[0]:
         y_t = y_t.expand(n_models, -1)  # per-model inputs, shared labels
-    feature_dims = x_t.dim() - y_t.dim()
     m_t = None if mask is None else as_tensor(mask)
+    _validate_fit(model, x_t, y_t, m_t, l1, l2, epochs, batch_size, reduction, always_include)
+    y_t = y_t.long()
+    feature_dims = x_t.dim() - y_t.dim()
     if m_t is not None and m_t.dtype != torch.bool:
         m_t = m_t.to(torch.get_default_dtype())
     l1_t = torch.as_tensor(l1, dtype=torch.get_default_dtype()) if not isinstance(l1, (int, float)) else float(l1)
@@ -139,6 +235,7 @@ def fit(
 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8)
     history = History()
+    guard = DivergenceGuard("rrr.fit", "lower lr or l1")
     model.train()
     for epoch in range(epochs):
         order = torch.randperm(n, generator=generator) if shuffle else None
@@ -152,13 +249,8 @@ def fit(
             xb, yb = x_t.index_select(y_t.dim() - 1, idx), y_t.index_select(y_t.dim() - 1, idx)
             mb = None if m_t is None else m_t.index_select(m_t.dim() - feature_dims - 1, idx)
             xb, mb, yb = (_to_stack(t, n_models, d) for t, d in ((xb, feature_dims), (mb, feature_dims), (yb, 0)))
-            terms = loss_terms(model, xb, yb, mb, l1=l1_t, l2=l2, reduction=reduction)
-            if not torch.isfinite(terms.total):
-                raise TrainingDivergedError(
-                    f"The RRR objective became {terms.total.item()} at epoch {epoch + 1}, minibatch {b + 1} "
-                    f"(right answers {terms.right_answers.sum().item():.4g}, right reasons "
-                    f"{terms.right_reasons.sum().item():.4g}). Lower l1 or lr, or check the inputs for NaN."
-                )
+            terms = _loss_terms(model, xb, yb, mb, l1=l1_t, l2=l2, reduction=reduction)
+            guard.objective(terms.total, f"epoch {epoch + 1}, minibatch {b + 1}", lambda t=terms: _describe(t))
             optimizer.zero_grad(set_to_none=True)
             terms.total.backward()
             optimizer.step()
@@ -168,11 +260,54 @@ def fit(
                 history.initial_right_reasons = _item(rr)
             ra_sum = ra_sum + ra
             rr_sum = rr_sum + rr
+        guard.parameters(model, f"the end of epoch {epoch + 1} (after its last step)")
         history.right_answers.append(_item(ra_sum))
         history.right_reasons.append(_item(rr_sum))
         history.train_accuracy.append(accuracy(model, x_t, y_t))
     model.eval()
     return model, history
+
+
+def _describe(terms: object) -> str:
+    ra, rr = terms.right_answers.sum().item(), terms.right_reasons.sum().item()  # type: ignore[attr-defined]
+    return f" (right answers {ra:.4g}, right reasons {rr:.4g})"
+
+
+def _validate_fit(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    mask: torch.Tensor | None,
+    l1: object,
+    l2: float,
+    epochs: int,
+    batch_size: int,
+    reduction: str,
+    always_include: ArrayLike | None,
+) -> None:
+    """Check :func:`fit`'s arguments once, before training (the loop itself runs unchecked)."""
+    check_count("epochs", epochs, minimum=0)
+    check_count("batch_size", batch_size)
+    check_choice("reduction", reduction, ("sum", "mean"))
+    check_input_dtype("x", x, model)
+    check_label_shape("y", y, x)
+    check_examples("x", x, y.dim())
+    check_labels("y", y)
+    n_models = _stack_size(model)
+    if mask is not None:
+        shared = x.shape[y.dim() - 1 :]  # one model's (N, ...)
+        check_mask(mask, shared, None if n_models is None else (n_models, *shared))
+    check_nonnegative("l1", l1)
+    check_nonnegative("l2", l2)
+    n_l1 = int(np.size(l1.detach().cpu() if isinstance(l1, torch.Tensor) else l1))  # type: ignore[arg-type]
+    if not isinstance(l1, (int, float)) and n_l1 != 1 and n_l1 != (n_models or 1):
+        stack = f"a stack of {n_models} models" if n_models else "one model (not a stack)"
+        raise ValueError(f"l1 must be one value or one per stacked model; got {n_l1} values for {stack}.")
+    if always_include is not None:
+        rows = as_tensor(always_include)
+        n = y.shape[-1]
+        if rows.is_floating_point() or (rows.numel() and not (0 <= int(rows.min()) and int(rows.max()) < n)):
+            raise ValueError(f"always_include must hold integer row indices in [0, {n}), got {rows.tolist()}.")
 
 
 def _item(t: torch.Tensor | float) -> float | np.ndarray:

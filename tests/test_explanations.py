@@ -86,3 +86,18 @@ def test_largest_gradient_mask_over_image_dims():
     mask = rrr.largest_gradient_mask(g, 0.67, feature_dims=2)
     assert mask[0].sum() == 1 and mask[0, 1, 1]
     assert mask[1].sum() == 2
+
+
+def test_bad_arguments_are_named(model, x):
+    with pytest.raises(TypeError, match="x is torch.float32 but the model's parameters are torch.float64"):
+        rrr.input_gradients(model, x.float())
+    with pytest.raises(ValueError, match="x holds no examples"):
+        rrr.input_gradients(model, x[:0])
+    with pytest.raises(TypeError, match="target must hold integer class indices .*got torch.float32"):
+        rrr.input_gradients(model, x, "prob", target=torch.zeros(len(x)))
+    with pytest.raises(ValueError, match="target must hold class indices ≥ 0, got -1"):
+        rrr.input_gradients(model, x, "prob", target=-1)
+    with pytest.raises(ValueError, match="y must hold class indices ≥ 0, got -100"):
+        rrr.input_gradients(model, x, "loss", y=torch.full((len(x),), -100))
+    with pytest.raises(ValueError, match=r"target \(or y\) must be one class index or one per example, shape \(5,\)"):
+        rrr.input_gradients(model, x, "prob", target=torch.zeros(len(x) + 1, dtype=torch.long))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -80,3 +82,69 @@ def test_stacked_terms_are_per_model(data):
     for s in range(3):
         single = rrr.loss_terms(rrr.unstack(stack, s).double(), x, y, mask, l1=1.0)
         torch.testing.assert_close(terms.right_reasons[s], single.right_reasons)
+
+
+# --- argument checks: messages name the argument, what was expected and what came -----------------
+@pytest.mark.parametrize("shape", [(7, 1), (4,), (7, 3), (1, 7, 4)])
+def test_a_mask_of_the_wrong_shape_is_named(logreg, data, shape):
+    x, y, _ = data
+    with pytest.raises(ValueError, match=r"mask must have the shape of x, \(7, 4\), got " + re.escape(str(shape))):
+        rrr.loss_terms(logreg, x, y, torch.ones(shape, dtype=torch.bool), l1=1.0)
+
+
+def test_a_shared_mask_is_accepted_for_a_stack(data):
+    x, y, mask = data
+    stack = rrr.mlp(4, 2, hidden=(5,), n_models=3, seed=0).double()
+    rrr.loss_terms(stack, x.expand(3, *x.shape), y.expand(3, 7), mask, l1=1.0)  # (N, D) for (S, N, D)
+    with pytest.raises(ValueError, match=r"mask must have shape \(7, 4\) \(shared by the stacked models\) or "
+                       r"\(3, 7, 4\) \(one per model\), got \(4,\)"):
+        rrr.loss_terms(stack, x.expand(3, *x.shape), y.expand(3, 7), mask[0], l1=1.0)
+
+
+def test_a_dtype_mismatch_names_both_dtypes(logreg, data):
+    x, y, mask = data
+    with pytest.raises(TypeError, match="x is torch.float32 but the model's parameters are torch.float64"):
+        rrr.rrr_loss(logreg, x.float(), y, mask, l1=1.0)
+    integer_pixels = rrr.loss_terms(logreg, (x > 0).to(torch.uint8), y, mask, l1=1.0)  # converted, not an error
+    assert integer_pixels.total.dtype == torch.float64
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_an_empty_batch_is_an_error_not_nan(logreg, data, reduction):
+    x, y, mask = data
+    with pytest.raises(ValueError, match=r"x holds no examples \(shape \(0, 4\)\)"):
+        rrr.loss_terms(logreg, x[:0], y[:0], mask[:0], l1=1.0, reduction=reduction)
+
+
+@pytest.mark.parametrize(
+    "labels, error, message",
+    [
+        (lambda y: torch.where(torch.arange(7) == 2, -100, y), ValueError, "y must hold class indices ≥ 0, got -100"),
+        (lambda y: y.double() + 0.7, TypeError, "y must hold integer class indices .*got torch.float64"),
+        (lambda y: y[:6], ValueError, r"y must have one label per example of x.*\(6,\) for x of shape \(7, 4\)"),
+        (lambda y: y[:, None], ValueError, r"y must have one label per example of x.*shape \(7, 1\)"),
+    ],
+)
+def test_bad_labels_are_named(logreg, data, labels, error, message):
+    x, y, mask = data
+    with pytest.raises(error, match=message):
+        rrr.rrr_loss(logreg, x, labels(y), mask, l1=1.0)
+
+
+@pytest.mark.parametrize("l1, message", [(-1.0, "l1 must be finite and ≥ 0, got -1.0"), (float("nan"), "l1 must")])
+def test_a_negative_or_nan_lambda_is_named(logreg, data, l1, message):
+    x, y, mask = data
+    with pytest.raises(ValueError, match=message):
+        rrr.loss_terms(logreg, x, y, mask, l1=l1)
+    with pytest.raises(ValueError, match="l2 must be finite and ≥ 0"):
+        rrr.loss_terms(logreg, x, y, mask, l1=1.0, l2=-1e-4)
+
+
+def test_other_bad_arguments_are_named(logreg, data):
+    x, y, mask = data
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        rrr.loss_terms(logreg, x, y, mask, reduction="average")
+    with pytest.raises(TypeError, match="x must be a torch.Tensor, got ndarray"):
+        rrr.loss_terms(logreg, x.numpy(), y, mask)
+    with pytest.raises(ValueError, match=r"l1 must be a number or one value per model, shape \(\); got \(3,\)"):
+        rrr.loss_terms(logreg, x, y, mask, l1=torch.ones(3))

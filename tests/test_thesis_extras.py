@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import pickle
 import tarfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -209,3 +210,158 @@ def test_cifar10_loader_reads_the_python_archive(tmp_path):
     _fake_cifar(bad / "cifar-10-python.tar.gz", corrupt=True)
     with pytest.raises(CorruptDataError, match="test_batch"):
         load_cifar10(bad)
+
+
+# --- every trainer stops on divergence; arguments are checked ------------------------------------
+def _diverging_runs():
+    X, y = quadrant_grid(10)
+    images, f = make_unlabelled_squares(40, seed=0)
+    factors = np.stack([f["size"], f["shade"]], axis=1)
+    return {
+        "rrr.hessian.fit_input_penalty": lambda lr: fit_input_penalty(
+            smooth_mlp(2, 2, seed=0), X, y, penalty="l2", lam=1.0, epochs=1, batch_size=len(y), lr=lr
+        ),
+        "rrr.train_diverse_models": lambda lr: train_diverse_models(
+            [smooth_mlp(2, 2, seed=0), smooth_mlp(2, 2, seed=1)], X, y, epochs=1, batch_size=len(y), lr=lr
+        ),
+        "rrr.autoencoder.fit_autoencoder": lambda lr: fit_autoencoder(
+            ConvAutoencoder(16, 4, 2, channels=2), images, factors, epochs=1, batch_size=len(images), lr=lr
+        ),
+    }
+
+
+@pytest.mark.parametrize("trainer", sorted(_diverging_runs()))
+def test_every_trainer_stops_when_the_parameters_stop_being_finite(trainer):
+    # One step at lr=inf leaves NaN/inf parameters with a finite objective before it: only the
+    # check after the last step sees it.
+    with pytest.raises(rrr.TrainingDivergedError, match=rf"{trainer}: the model's parameters .* epoch 1.*lower lr"):
+        _diverging_runs()[trainer](float("inf"))
+
+
+def test_diverse_training_checks_its_arguments():
+    X, y = quadrant_grid(10)
+    pair = [smooth_mlp(2, 2, seed=0), smooth_mlp(2, 2, seed=1)]
+    with pytest.raises(ValueError, match="lambda_overlap must be finite and ≥ 0, got -1"):
+        train_diverse_models(pair, X, y, lambda_overlap=-1.0)
+    with pytest.raises(ValueError, match="batch_size must be an integer ≥ 1, got 0"):
+        train_diverse_models(pair, X, y, batch_size=0)
+    with pytest.raises(ValueError, match="x holds no examples"):
+        train_diverse_models(pair, X[:0], y[:0])
+    with pytest.raises(TypeError, match="integer class indices"):
+        train_diverse_models(pair, X, y.astype(np.float32))
+    with pytest.raises(ValueError, match="class indices ≥ 0, got -100"):
+        train_diverse_models(pair, X, np.where(np.arange(len(y)) == 0, -100, y))
+    with pytest.raises(ValueError, match=r"mask must be broadcastable to one example's shape \(2,\), got \(3,\)"):
+        train_diverse_models(pair, X, y, mask=np.ones(3))
+    with pytest.raises(TypeError, match="x is torch.float32 but the model's parameters are torch.float64"):
+        train_diverse_models([m.double() for m in pair], X, y)
+    with pytest.raises(ValueError, match="gradient must be one of"):
+        train_diverse_models(pair, X, y, gradient="prob")
+
+
+# --- saved models load without running pickled code ----------------------------------------------
+class _Payload:
+    ran = False
+
+    def __reduce__(self):
+        return (setattr, (_Payload, "ran", True))
+
+
+def test_save_tensors_round_trip_and_refuse_pickled_code(tmp_path):
+    from rrr.models import load_tensors, pack_states, save_tensors, unpack_states
+
+    nets = [vgg("small", 1, 3, 8, seed=s) for s in range(2)]
+    save_tensors(tmp_path / "m.pt", pack_states([n.state_dict() for n in nets]), arch="small", entries=[0, 1])
+    tensors, meta = load_tensors(tmp_path / "m.pt")
+    assert meta == {"arch": "small", "entries": [0, 1]}
+    for net, state in zip(nets, unpack_states(tensors)):
+        assert all(torch.equal(state[k], v) for k, v in net.state_dict().items())
+    torch.save({"payload": _Payload()}, tmp_path / "evil.pt")
+    (tmp_path / "evil.pt.json").write_text("{}")
+    with pytest.raises(pickle.UnpicklingError):
+        load_tensors(tmp_path / "evil.pt")
+    assert not _Payload.ran
+
+
+_RUN_SCRIPTS = """
+import json, runpy, sys
+from types import SimpleNamespace
+
+
+class IO(list):  # Snakemake's named lists: sm.output[0] and sm.output.model
+    def __init__(self, named):
+        super().__init__(named.values())
+        self.__dict__.update(named)
+
+
+for script, sm in json.loads(sys.argv[1]):
+    sm = {k: IO(v) if k in ("input", "output", "log") else v for k, v in sm.items()}
+    sm["params"], sm["wildcards"] = SimpleNamespace(**sm["params"]), SimpleNamespace(**sm["wildcards"])
+    runpy.run_path(script, init_globals={"snakemake": SimpleNamespace(threads=1, **sm)}, run_name="__main__")
+"""
+
+
+def _job(script, tmp, input={}, output={}, params={}, wildcards={}):
+    names = "-".join([script, *map(str, wildcards.values())])
+    paths = {k: str(tmp / v) if isinstance(v, str) else [str(tmp / p) for p in v] for k, v in input.items()}
+    return [
+        str(Path(__file__).resolve().parents[1] / "workflow" / "scripts" / f"{script}.py"),
+        {
+            "input": paths,
+            "output": {k: str(tmp / v) for k, v in output.items()},
+            "log": {"log": str(tmp / f"{names}.log")},
+            "params": params,
+            "wildcards": wildcards,
+        },
+    ]
+
+
+def test_extras_scripts_save_tensors_and_json_that_load_with_weights_only(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    g = np.random.default_rng(0)
+    np.savez(
+        tmp_path / "l1l2.npz",
+        X=g.integers(0, 256, (16, 1, 8, 8), dtype=np.uint8),
+        y=np.arange(16) % 2,
+        Xt=g.integers(0, 256, (8, 1, 8, 8), dtype=np.uint8),
+        yt=np.arange(8) % 2,
+    )
+    l1l2 = {"arch": "small", "seeds": [0], "lambdas": [1.0], "l1_factor": 0.1, "n_attacked": 8, "epsilon": 0.1,
+            "useful_fraction": 0.0, "train": {"epochs": 1, "batch_size": 16, "lr": 1e-3}}
+    ae = {"n_latent": 4, "channels": 2, "epochs": 1, "batch_size": 32, "lr": 1e-3, "supervision_weight": 1.0, "seed": 0}
+    squares = {"seeds": [0], "hidden": 4, "autoencoder": ae, "normal": {"epochs": 1, "batch_size": 64, "lr": 1e-3}}
+    norms = ("none", "l1", "l2")
+    jobs = [
+        _job("extras_squares_data", tmp_path, output={"data": "sq.npz"},
+             params={"seed": 0, "n_autoencoder": 64, "n_train": 64, "n_test": 32}),
+        _job("extras_squares_autoencoder", tmp_path, {"data": "sq.npz"},
+             {"model": "ae.pt", "metrics": "ae.json"}, {"cfg": ae}),
+        _job("extras_squares_train", tmp_path, {"data": "sq.npz", "autoencoder": "ae.pt"},
+             {"models": "normal.pt", "metrics": "normal.json"}, {"cfg": squares}, {"kind": "normal"}),
+        *(_job("extras_l1l2_train", tmp_path, {"data": "l1l2.npz"}, {"models": f"{n}.pt", "metrics": f"{n}.json"},
+               {"cfg": l1l2}, {"norm": n}) for n in norms),
+        _job("extras_l1l2_attack", tmp_path, {"data": "l1l2.npz", "models": [f"{n}.pt" for n in norms]},
+             {"metrics": "fgsm.json", "matrix": "fgsm.csv"}, {"cfg": l1l2}),
+    ]
+    run = subprocess.run([sys.executable, "-c", _RUN_SCRIPTS, json.dumps(jobs)], capture_output=True, text=True)
+    logs = "\n".join(p.read_text()[-2000:] for p in tmp_path.glob("*.log"))
+    assert run.returncode == 0, run.stderr[-3000:] + logs
+    for name in ("ae", *norms):
+        saved = torch.load(tmp_path / f"{name}.pt", weights_only=True)
+        assert saved and all(isinstance(t, torch.Tensor) for t in saved.values())
+        assert json.loads((tmp_path / f"{name}.pt.json").read_text())
+    assert json.loads((tmp_path / "fgsm.json").read_text())["models"] == ["none_lam0", "l1_lam1", "l2_lam1"]
+
+
+def test_no_loading_of_pickled_code_remains():
+    root = Path(__file__).resolve().parents[1]
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("rrr", "workflow")
+        for path in (root / folder).rglob("*")
+        if path.suffix in (".py", ".smk") and "weights_only=False" in path.read_text()
+    ]
+    assert not offenders, f"torch.load(weights_only=False) runs pickled code: {offenders}"

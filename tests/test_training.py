@@ -111,3 +111,139 @@ def test_stacked_inputs_with_shared_labels(toy):
     stacked_x = x.expand(2, *x.shape)
     _, h = rrr.fit(stack, stacked_x, y, epochs=2, batch_size=50)
     assert np.asarray(h.train_accuracy[-1]).shape == (2,)
+
+
+# --- divergence: the objective every step, the parameters after every epoch's last step -----------
+def test_fit_stops_when_the_parameters_stop_being_finite_after_the_last_step(toy):
+    x, y, _ = toy
+    # One step at lr=inf: the objective before it is finite, the parameters after it are not.
+    with pytest.raises(
+        rrr.TrainingDivergedError,
+        match=r"rrr.fit: the model's parameters became NaN or infinite \(first: net.0.weight\) at the end of "
+        r"epoch 1 \(after its last step\).*Fix: lower lr or l1",
+    ):
+        rrr.fit(rrr.mlp(6, 2, seed=0), x, y, epochs=1, batch_size=len(x), lr=float("inf"))
+
+
+def test_fit_names_the_objective_when_it_stops_being_finite(toy):
+    x, y, mask = toy
+    with pytest.raises(
+        rrr.TrainingDivergedError,
+        match=r"rrr.fit: the training objective became nan at epoch 1, minibatch 2 \(right answers nan.*lower lr or l1",
+    ):
+        rrr.fit(rrr.mlp(6, 2, seed=0), x, y, mask, l1=1.0, epochs=1, batch_size=32, lr=float("inf"))
+
+
+def test_fit_warns_once_when_a_finite_objective_explodes(toy):
+    x, y, _ = toy
+    with pytest.warns(rrr.TrainingExplodingWarning, match="rrr.fit: the training objective grew from") as caught:
+        rrr.fit(rrr.mlp(6, 2, seed=0), x, y, epochs=5, batch_size=32, lr=1e6)
+    assert len([w for w in caught if w.category is rrr.TrainingExplodingWarning]) == 1
+
+
+def test_check_finite_names_what_became_non_finite():
+    from rrr.training import check_finite
+
+    model = rrr.mlp(3, 2, hidden=(4,), seed=0)
+    check_finite("my_trainer", "batch 1", objective=torch.tensor(1.0), parameters=model)  # all finite: silent
+    with pytest.raises(rrr.TrainingDivergedError, match="my_trainer: the training objective became inf at batch 7"):
+        check_finite("my_trainer", "batch 7", objective=torch.tensor(float("inf")), parameters=model)
+    with torch.no_grad():
+        model.net[2].bias[1] = float("nan")
+    with pytest.raises(rrr.TrainingDivergedError, match=r"parameters became NaN .*\(first: net.2.bias\) at batch 9.*"
+                       r"Fix: lower lr or λ"):
+        check_finite("my_trainer", "batch 9", parameters=model, fix="lower lr or λ")
+
+
+# --- argument checks, once per call ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"batch_size": 0}, ValueError, "batch_size must be an integer ≥ 1, got 0"),
+        ({"epochs": -1}, ValueError, "epochs must be an integer ≥ 0, got -1"),
+        ({"l1": -1.0}, ValueError, "l1 must be finite and ≥ 0, got -1.0"),
+        ({"l1": [1.0, 2.0]}, ValueError, r"l1 must be one value or one per stacked model; got 2 values for one model"),
+        ({"l2": -1.0}, ValueError, "l2 must be finite and ≥ 0"),
+        ({"reduction": "avg"}, ValueError, "reduction must be one of"),
+        ({"always_include": [0, 500]}, ValueError, r"always_include must hold integer row indices in \[0, 120\)"),
+        ({"mask": "column"}, ValueError, r"mask must have the shape of x, \(120, 6\), got \(120, 1\)"),
+        ({"mask": "row"}, ValueError, r"mask must have the shape of x, \(120, 6\), got \(6,\)"),
+        ({"y": "float"}, TypeError, "y must hold integer class indices .*got torch.float32"),
+        ({"y": "ignored"}, ValueError, "y must hold class indices ≥ 0, got -100"),
+        ({"y": "short"}, ValueError, r"y must have one label per example of x.*\(119,\) for x of shape \(120, 6\)"),
+        ({"x": "empty"}, ValueError, r"x holds no examples \(shape \(0, 6\)\)"),
+        ({"x": "double"}, TypeError, "x is torch.float64 but the model's parameters are torch.float32"),
+    ],
+)
+def test_fit_names_bad_arguments(toy, kwargs, error, message):
+    x, y, mask = toy
+    kwargs = dict(kwargs)
+    variants = {
+        "mask": {"column": mask[:, :1], "row": mask[0]},
+        "y": {"float": y.float().numpy() + 0.5, "short": y[1:], "ignored": torch.where(y == y[3], -100, y)},
+        "x": {"empty": x[:0], "double": x.double()},
+    }
+    for key, options in variants.items():
+        if key in kwargs:
+            kwargs[key] = options[kwargs[key]]
+    if kwargs.get("x") is not None and len(kwargs["x"]) == 0:
+        kwargs["y"] = y[:0]
+    args = {"x": x, "y": y, "mask": mask, "epochs": 1, **kwargs}
+    with pytest.raises(error, match=message):
+        rrr.fit(rrr.mlp(6, 2, seed=0), args.pop("x"), args.pop("y"), args.pop("mask"), **args)
+
+
+def test_fit_checks_its_arguments_once_not_per_minibatch(toy, monkeypatch):
+    import rrr.losses
+    import rrr.training
+
+    x, y, mask = toy
+    calls = {"fit": 0, "loss_terms": 0}
+
+    def counting(name, check):
+        def wrapped(*args, **kwargs):
+            calls[name] += 1
+            return check(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(rrr.training, "check_mask", counting("fit", rrr.training.check_mask))
+    monkeypatch.setattr(rrr.losses, "check_mask", counting("loss_terms", rrr.losses.check_mask))
+    rrr.fit(rrr.mlp(6, 2, seed=0), x, y, mask, l1=1.0, epochs=3, batch_size=16)  # 24 minibatches
+    assert calls == {"fit": 1, "loss_terms": 0}
+
+
+def test_find_another_explanation_and_balance_l1_name_bad_arguments(toy):
+    x, y, mask = toy
+    make = lambda i: rrr.mlp(6, 2, seed=i)  # noqa: E731
+    with pytest.raises(ValueError, match="rounds must be an integer ≥ 1, got 0"):
+        rrr.find_another_explanation(make, x, y, rounds=0, l1=1.0)
+    with pytest.raises(ValueError, match=r"cutoff must be in \(0, 1\]"):
+        rrr.find_another_explanation(make, x, y, rounds=2, l1=1.0, cutoff=1.5)
+    with pytest.raises(ValueError, match="l1 must be finite and ≥ 0"):
+        rrr.find_another_explanation(make, x, y, rounds=2, l1=[-1.0])
+    with pytest.raises(ValueError, match="batch_size must be an integer ≥ 1, got 0"):
+        rrr.find_another_explanation(make, x, y, rounds=2, l1=1.0, batch_size=0)
+    with pytest.raises(ValueError, match="x_test and y_test must be given together"):
+        rrr.find_another_explanation(make, x, y, rounds=2, l1=1.0, x_test=x)
+    model = rrr.mlp(6, 2, seed=0)
+    with pytest.raises(ValueError, match=r"mask must have the shape of x, \(120, 6\), got \(120, 1\)"):
+        rrr.balance_l1(model, x, y, mask[:, :1])
+    with pytest.raises(ValueError, match="balance_l1 needs an annotation mask"):
+        rrr.balance_l1(model, x, y, None)
+    with pytest.raises(ValueError, match="batch_size must be an integer ≥ 1, got 0"):
+        rrr.balance_l1(model, x, y, mask, batch_size=0)
+    with pytest.raises(ValueError, match="x holds no examples"):
+        rrr.balance_l1(model, x[:0], y[:0], mask[:0])
+    with pytest.raises(TypeError, match="y must hold integer class indices"):
+        rrr.balance_l1(model, x, y.float(), mask)
+
+
+def test_fit_accepts_shared_or_per_model_masks_for_a_stack(toy):
+    x, y, mask = toy
+    stack = rrr.mlp_stack(6, 2, seeds=[0, 1], hidden=(5,))
+    rrr.fit(stack, x, y, mask, l1=1.0, epochs=1)  # shared (N, D)
+    rrr.fit(stack, x, y, mask.expand(2, *mask.shape), l1=1.0, epochs=1)  # one per model (S, N, D)
+    with pytest.raises(ValueError, match=r"mask must have shape \(120, 6\) \(shared by the stacked models\) or "
+                       r"\(2, 120, 6\) \(one per model\), got \(3, 120, 6\)"):
+        rrr.fit(stack, x, y, mask.expand(3, *mask.shape), l1=1.0, epochs=1)

@@ -127,6 +127,7 @@ rule extras_l1l2_train:
         data=rules.extras_l1l2_data.output[0],
     output:
         models=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt",
+        models_meta=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt.json",
         metrics=f"{RESULTS}/metrics/thesis-l1l2/{{norm}}.json",
     log:
         f"{RESULTS}/logs/extras_l1l2_train/{{norm}}.log",
@@ -150,6 +151,7 @@ rule extras_l1l2_attack:
     input:
         data=rules.extras_l1l2_data.output[0],
         models=expand(rules.extras_l1l2_train.output.models, norm=L1L2_NORMS),
+        models_meta=expand(rules.extras_l1l2_train.output.models_meta, norm=L1L2_NORMS),
     output:
         metrics=f"{RESULTS}/metrics/thesis-l1l2/fgsm.json",
         matrix=f"{RESULTS}/metrics/thesis-l1l2/fgsm-accuracy-loss.csv",
@@ -213,6 +215,7 @@ rule extras_squares_autoencoder:
         data=rules.extras_squares_data.output[0],
     output:
         model=f"{RESULTS}/models/thesis-squares/autoencoder.pt",
+        model_meta=f"{RESULTS}/models/thesis-squares/autoencoder.pt.json",
         metrics=f"{RESULTS}/metrics/thesis-squares/autoencoder.json",
     log:
         f"{RESULTS}/logs/extras_squares_autoencoder.log",
@@ -232,6 +235,7 @@ rule extras_squares_train:
     input:
         data=rules.extras_squares_data.output[0],
         autoencoder=rules.extras_squares_autoencoder.output.model,
+        autoencoder_meta=rules.extras_squares_autoencoder.output.model_meta,
     output:
         models=f"{RESULTS}/models/thesis-squares/{{kind}}.pt",
         metrics=f"{RESULTS}/metrics/thesis-squares/{{kind}}.json",

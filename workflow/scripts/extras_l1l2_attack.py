@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 
 from rrr.experiments import log_to, set_threads, write_json
+from rrr.models import load_tensors, unpack_states
 from rrr.training import accuracy
 from rrr.attacks import fgsm
 from rrr.vgg import vgg
@@ -24,10 +25,10 @@ Xt, yt = torch.tensor(d["Xt"][:n] / 255.0, dtype=torch.float32), torch.tensor(d[
 
 models, labels = {}, []  # models[(norm, λ)][seed]
 for path in sm.input.models:
-    saved = torch.load(path, weights_only=False)
-    for e in saved["entries"]:
+    tensors, saved = load_tensors(path)  # weights_only: no pickled code runs
+    for e, state in zip(saved["entries"], unpack_states(tensors), strict=True):
         net = vgg(saved["arch"], saved["channels"], saved["n_classes"], saved["side"])
-        net.load_state_dict(e["state_dict"])
+        net.load_state_dict(state)
         key = (saved["norm"], float(e["lambda"]))
         if key not in models:
             labels.append(key)

@@ -10,6 +10,7 @@ import torch
 
 from rrr.experiments import log_to, set_threads, write_json
 from rrr.hessian import fit_input_penalty
+from rrr.models import pack_states, save_tensors
 from rrr.training import accuracy
 from rrr.vgg import vgg
 
@@ -41,16 +42,15 @@ for lam in axis:
             ("final_cross_entropy", history.cross_entropy[-1]),
         ):
             metrics.setdefault(f"{name}_lam{lam:g}", []).append(float(value))
-torch.save(
-    {
-        "arch": cfg["arch"],
-        "channels": channels,
-        "side": side,
-        "n_classes": n_classes,
-        "norm": norm,
-        "lambda_scale": scale,
-        "entries": entries,
-    },
+save_tensors(  # the nets' weights, and beside them (<norm>.pt.json) what rebuilds them
     sm.output.models,
+    pack_states([e.pop("state_dict") for e in entries]),
+    arch=cfg["arch"],
+    channels=int(channels),
+    side=int(side),
+    n_classes=n_classes,
+    norm=norm,
+    lambda_scale=scale,
+    entries=entries,
 )
 write_json(metrics, sm.output.metrics)

@@ -13,6 +13,7 @@ import rrr
 from rrr.autoencoder import ConvAutoencoder
 from rrr.diverse import gradient_cosines, train_diverse_models
 from rrr.experiments import log_to, set_threads, write_json
+from rrr.models import load_tensors
 from rrr.hessian import smooth_mlp
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -20,9 +21,9 @@ log_to(sm.log[0])
 set_threads(sm.threads)
 cfg, kind = sm.params.cfg, sm.wildcards.kind
 d = np.load(sm.input.data)
-saved = torch.load(sm.input.autoencoder, weights_only=False)
+state, saved = load_tensors(sm.input.autoencoder)  # weights_only: no pickled code runs
 ae = ConvAutoencoder(**saved["config"])
-ae.load_state_dict(saved["state_dict"])
+ae.load_state_dict(state)
 splits = ("train", "test_size", "test_color")
 pixels = {s: torch.tensor(d[s].reshape(len(d[s]), -1)) for s in splits}
 codes = {s: ae.codes(d[s]) for s in splits}
