@@ -1,6 +1,6 @@
 """Cost of one training step of each defense relative to a plain step, on the chapter's CNN.
 
-Plain (normal) vs double backprop, the "insensitive" penalty, adversarial training and both defenses,
+Plain (normal) vs double backprop, the "insensitive" (certainty) penalty, adversarial training and both defenses,
 interleaved in rounds on the same batch; reports seconds per step (median over rounds) and the ratio
 to plain. Double backpropagation's theoretical floor is about 2× (one extra forward/backward pair).
 
@@ -18,7 +18,7 @@ import torch
 from rrr.cnn import reference_cnn
 from rrr.defenses import objective_for, objective_loss
 
-DEFENSES = ("normal", "doubleback", "insensitive", "advtrain", "both")
+DEFENSES = ("normal", "doubleback", "insensitive-cs", "advtrain", "both")  # insensitive-dbl costs what doubleback does
 
 
 def seconds_per_step(defense: str, x: torch.Tensor, y: torch.Tensor, steps: int) -> float:

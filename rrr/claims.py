@@ -70,6 +70,25 @@ def load_claims(claims_dir: Path, reference_root: Path | None = None) -> dict[st
     return claims
 
 
+def claim_switches(claim: Mapping) -> list[str]:
+    """The config switches a claim ``requires`` (dotted paths to booleans): none, one, or a list."""
+    requires = claim.get("requires") or []
+    return [requires] if isinstance(requires, str) else list(requires)
+
+
+def switched_on(claim: Mapping, config: Mapping) -> bool:
+    """Whether every switch the claim ``requires`` is on in ``config`` (a claim without one always is)."""
+    for path in claim_switches(claim):
+        value: Any = config
+        for key in path.split("."):
+            if not isinstance(value, Mapping) or key not in value:
+                raise KeyError(f"a claim requires {path!r}, which is not in the config")
+            value = value[key]
+        if not value:
+            return False
+    return True
+
+
 def printed_precision(value: float) -> float:
     """Half a unit of the last digit of ``value`` as written (0.96 -> 0.005, 1.9e-05 -> 5e-07); integers are exact."""
     value = float(value)

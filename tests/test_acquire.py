@@ -189,3 +189,20 @@ def test_cli_success_prints_paths(mirror: Path, tmp_path: Path, capsys) -> None:
     assert acquire.main(["notmnist_small_sample", str(tmp_path), "--mirror", str(mirror)]) == 0
     printed = capsys.readouterr().out.split()
     assert printed == [str(tmp_path / f.name) for f in DATASETS["notmnist_small_sample"].files]
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_acquired_files_get_the_umask_mode(tmp_path: Path, monkeypatch, umask: int, mode: int) -> None:
+    """Raw data is readable by whoever the umask lets read new files (the group on a cluster), not only its owner."""
+    data = b"tiny dataset"
+    spec = FileSpec("tiny.bin", (), hashlib.sha256(data).hexdigest())
+    monkeypatch.setitem(DATASETS, "tiny", DatasetSpec("tiny", (spec,)))
+    root = _fake_mirror(tmp_path, {"tiny.bin": data}, subdir="tiny")
+    old = os.umask(umask)
+    try:
+        (path,) = fetch("tiny", tmp_path / "dest", mirror=root)
+        assert os.umask(umask) == umask  # fetch left the umask as it found it
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == mode
+    assert (tmp_path / "dest" / "tiny.provenance.json").stat().st_mode & 0o777 == mode

@@ -10,7 +10,17 @@ import numpy as np
 import pytest
 import yaml
 
-from rrr.claims import COLUMNS, Z, claims_table, headline, load_claims, printed_precision, verdict
+from rrr.claims import (
+    COLUMNS,
+    Z,
+    claim_switches,
+    claims_table,
+    headline,
+    load_claims,
+    printed_precision,
+    switched_on,
+    verdict,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 CLAIMS = load_claims(REPO / "config" / "claims")
@@ -219,13 +229,24 @@ def test_the_adversarial_chapter_is_judged_at_the_cpu_default():
 @pytest.mark.parametrize("profile", ["config.yaml", "smoke.yaml"])
 def test_every_claim_switch_is_a_boolean_of_the_config(profile: str):
     config = yaml.safe_load((REPO / "config" / profile).read_text())
-    switches = {c["requires"] for c in CLAIMS.values() if c.get("requires")}
+    switches = {path for c in CLAIMS.values() for path in claim_switches(c)}
     assert switches, "the adversarial claims depend on their dataset being enabled"
+    assert "adversarial.insensitive.train.insensitive-dbl" in switches  # and on the reading of "insensitive"
     for path in switches:
         value = config
         for key in path.split("."):
             value = value[key]
         assert isinstance(value, bool), path
+
+
+def test_a_claim_may_require_several_switches():
+    config = {"a": {"on": True, "off": False}}
+    assert claim_switches({}) == [] and switched_on({}, config)
+    assert claim_switches({"requires": "a.on"}) == ["a.on"] and switched_on({"requires": "a.on"}, config)
+    assert switched_on({"requires": ["a.on", "a.on"]}, config)
+    assert not switched_on({"requires": ["a.on", "a.off"]}, config)
+    with pytest.raises(KeyError, match="a.typo"):
+        switched_on({"requires": ["a.typo"]}, config)
 
 
 def test_claim_ids_are_unique_across_files(tmp_path: Path):

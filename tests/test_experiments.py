@@ -1,4 +1,4 @@
-"""The workflow scripts' shared helpers: a job's log file and Table 1's clock."""
+"""The workflow scripts' shared helpers: a job's log file, Table 1's clock, metrics without timings."""
 
 from __future__ import annotations
 
@@ -35,3 +35,31 @@ def test_gradient_timing_returns_the_batched_gradients():
     seconds, gradients = gradient_seconds_per_explanation(model, x, "prob", target=1)
     assert seconds >= 0
     torch.testing.assert_close(gradients, input_gradients(model, x, "prob", target=1))
+
+
+def test_metrics_files_keep_wall_clock_times_apart(tmp_path: Path):
+    import json
+
+    from rrr.experiments import timing_path, write_json
+
+    path = tmp_path / "results" / "smoke" / "metrics" / "toy2d" / "plain.json"
+    write_json({"seeds": [0, 1], "train_seconds": 3.2, "test_accuracy": [0.9, 0.8]}, path)
+    assert json.loads(path.read_text()) == {"seeds": [0, 1], "test_accuracy": [0.9, 0.8]}
+    assert timing_path(path) == path.with_name("plain.timing.json")
+    assert json.loads(timing_path(path).read_text()) == {"train_seconds": 3.2}
+    first = path.read_bytes()
+    write_json({"seeds": [0, 1], "train_seconds": 4.7, "test_accuracy": [0.9, 0.8]}, path)
+    assert path.read_bytes() == first  # another run, another time: the same metrics file
+    assert json.loads(timing_path(path).read_text()) == {"train_seconds": 4.7}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["plain.json", "plain.timing.json"]  # no temp files
+
+
+def test_json_outside_metrics_is_written_whole(tmp_path: Path):
+    """A timings record of its own (results/<profile>/benchmarks/...) keeps its seconds."""
+    import json
+
+    from rrr.experiments import write_json
+
+    path = tmp_path / "results" / "smoke" / "benchmarks" / "train-seconds.json"
+    write_json({"train_seconds": [1.5], "seconds_per_batch": [0.1]}, path)
+    assert json.loads(path.read_text()) == {"train_seconds": [1.5], "seconds_per_batch": [0.1]}

@@ -100,7 +100,9 @@ def test_claims_of_a_switched_off_dataset_are_left_out(project: Path):
            str(overlay)]
     run = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "dataset=mnist" in run.stdout and "notmnist" not in run.stdout.replace(str(overlay), "")
+    planned = "\n".join(line for line in run.stdout.splitlines() if "is left out of `thesis`" not in line)
+    assert "dataset=mnist" in planned and "notmnist" not in planned.replace(str(overlay), "")
+    assert "thesis_fig15 is left out of `thesis` and `all`: it needs notmnist" in run.stdout  # figures.second_dataset
 
 
 def test_missing_dataset_is_a_clear_error_and_leaves_nothing(project: Path, tmp_path: Path):
@@ -110,3 +112,88 @@ def test_missing_dataset_is_a_clear_error_and_leaves_nothing(project: Path, tmp_
     assert run.returncode != 0
     assert "RRR_DATA_MIRROR" in run.stdout + run.stderr
     assert not (project / "results" / "raw" / "mnist").exists()
+
+
+def _dry_run(project: Path, *targets: str, overlays: dict[str, dict] = {}, base: str = "config/smoke.yaml"):
+    """``snakemake -n`` of ``targets`` (none: the default target) with ``base`` and YAML overlays written into the
+    project's config folder; the data mirror is not needed to plan."""
+    files = []
+    for name, content in overlays.items():
+        (project / "config" / name).write_text(yaml.safe_dump(content))
+        files.append(f"config/{name}")
+    env = {k: v for k, v in os.environ.items() if k != "RRR_DATA_MIRROR"}
+    cmd = [sys.executable, "-m", "snakemake", *targets, "-n", "--cores", "1", "--configfile", base, *files]
+    return subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+
+
+def _planned(run: subprocess.CompletedProcess) -> dict[str, int]:
+    """The job counts of a dry run's "Job stats" table."""
+    table = run.stdout.split("Job stats:")[1].split("Reasons:")[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
+
+
+ALL_ADVERSARIAL_OFF = {"adversarial": {"datasets": {d: {"enabled": False} for d in ("mnist", "notmnist")}}}
+
+
+def test_switched_off_adversarial_datasets_train_nothing(project: Path):
+    """Every adversarial dataset off: the default target plans no CNN training; the figures that need them are
+    left out of `thesis` and `all` with a log line, and asking for one says which switch is off."""
+    run = _dry_run(project, overlays={"adversarial-off.yaml": ALL_ADVERSARIAL_OFF})
+    assert run.returncode == 0, run.stderr[-3000:]
+    planned = _planned(run)
+    assert "paper_fig09" in planned and "claims" in planned  # the rest of the workflow is still there
+    assert not {job for job in planned if job.startswith("adv_")}, planned
+    log = run.stdout + run.stderr
+    for figure in (14, 15, 16, 18, 19, 20, 21, 22):
+        assert re.search(rf"thesis_fig{figure} is left out of `thesis` and `all`: .*switched off", log), figure
+    assert "thesis_table2 is left out" in log
+    asked = _dry_run(project, "thesis_fig16", overlays={"adversarial-off.yaml": ALL_ADVERSARIAL_OFF})
+    assert asked.returncode != 0 and "thesis_fig16 cannot be built: it needs mnist, switched off" in (
+        asked.stdout + asked.stderr
+    )
+
+
+def test_one_adversarial_dataset_off_drops_its_figures_and_rows(project: Path):
+    """MNIST off: Figures 16, 19 and 20 (MNIST only) are left out; the per-dataset figures keep notMNIST's row."""
+    off = {"adversarial": {"datasets": {"mnist": {"enabled": False}}}}
+    run = _dry_run(project, "thesis", overlays={"no-mnist.yaml": off})
+    assert run.returncode == 0, run.stderr[-3000:]
+    planned = _planned(run)
+    assert {"thesis_fig14", "thesis_fig15", "thesis_fig18", "thesis_fig21", "thesis_fig22"} <= set(planned)
+    assert not {"thesis_fig16", "thesis_fig19", "thesis_fig20"} & set(planned)
+    assert "dataset=mnist" not in run.stdout and "dataset=notmnist" in run.stdout
+
+
+def _adv_train_resources(run: subprocess.CompletedProcess) -> str:
+    job = run.stdout.split("rule adv_train:")[1].split("\n\n")[0]
+    return re.search(r"resources: (.*)", job)[1]
+
+
+def test_the_gpu_request_follows_the_configured_device(project: Path):
+    """SLURM gets a GPU (the executor's `gpu` resource, --gpus) for the CNN jobs only with adversarial.device: cuda."""
+    target = "results/smoke/metrics/adversarial-train/mnist/normal.json"
+    cpu = _dry_run(project, target)
+    cuda = _dry_run(project, target, overlays={"cuda.yaml": {"adversarial": {"device": "cuda"}}})
+    assert cpu.returncode == 0 and cuda.returncode == 0, (cpu.stderr + cuda.stderr)[-3000:]
+    assert re.search(r"\bgpu=0\b", _adv_train_resources(cpu)) and "gres" not in _adv_train_resources(cpu)
+    assert re.search(r"\bgpu=1\b", _adv_train_resources(cuda))
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    assert not {r for r in profile.get("set-resources", {}) if r.startswith("adv_")}  # no fixed GPU request
+
+
+def test_the_paper_scale_adversarial_overlay_is_a_profile_of_its_own(project: Path):
+    """config/adversarial-paper.yaml: 15000 batches, 3 seeds, CUDA, in results/adversarial-paper/, with only the
+    adversarial chapter (nothing of the paper is planned, claims.csv judges only the chapter's claims)."""
+    run = _dry_run(project, base="config/adversarial-paper.yaml")
+    assert run.returncode == 0, run.stderr[-3000:]
+    planned = _planned(run)
+    assert not {job for job in planned if job.startswith(("paper_", "decoy_", "toy", "iris_", "newsgroups_",
+                                                          "extras_", "timing_", "table1_"))}, planned
+    assert planned["adv_train"] == 3 * 8  # MNIST, notMNIST, Fashion-MNIST × 6 defenses, 2 readings, the teacher
+    assert {"claims", "thesis_fig14", "thesis_fig22"} <= set(planned)
+    outputs = re.findall(r"^    output: (.*)$", run.stdout, re.M)
+    assert outputs and all(o.startswith("results/adversarial-paper/") or o.startswith("results/raw/") for o in outputs)
+    assert re.search(r"\bgpu=1\b", run.stdout)
+    config = yaml.safe_load((REPO / "config" / "adversarial-paper.yaml").read_text())
+    assert config["profile"] == "adversarial-paper" and config["adversarial"]["train"] == {"batches": 15000}
+    assert config["adversarial"]["seeds"] == [0, 1, 2] and config["adversarial"]["device"] == "cuda"

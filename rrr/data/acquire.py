@@ -189,8 +189,19 @@ def _resolve_mirror(mirror: Path | None) -> Path | None:
     return Path(env) if env else None
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_verified(src: BinaryIO, dest: Path, spec: FileSpec, source: str) -> None:
-    """Stream ``src`` to a temp file next to ``dest``; move it into place only if verified."""
+    """Stream ``src`` to a temp file next to ``dest``; move it into place only if verified.
+
+    The file gets the mode any new file would (0666 less the umask, e.g. 0644), not the
+    private 0600 of ``mkstemp``: raw data shared on a cluster is read by the whole group.
+    """
     h = hashlib.new(spec.algorithm)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     try:
@@ -202,6 +213,7 @@ def _write_verified(src: BinaryIO, dest: Path, spec: FileSpec, source: str) -> N
             raise ChecksumError(
                 _mismatch_message(spec.name, source, spec.algorithm, spec.checksum, h.hexdigest())
             )
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

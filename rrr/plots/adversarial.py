@@ -15,11 +15,14 @@ MODEL_LABELS = {
     "normal": "normal",
     "distilled": "distilled (T=50)",
     "advtrain": "adv. trained (ε=0.3)",
-    "insensitive": "insensitive (Σ log p̂)",
+    "insensitive-cs": "insensitive (Σ log p̂)",  # the thesis text's certainty insensitivity
+    "insensitive-dbl": "insensitive (dbl. backprop)",  # the reference launcher's: double backprop, smaller λ
     "doubleback": "double backprop",
     "both": "both defenses",
 }
-MODEL_COLORS = dict(zip(MODEL_LABELS, [PALETTE[0], PALETTE[1], PALETTE[4], PALETTE[6], PALETTE[2], PALETTE[7]]))
+MODEL_COLORS = dict(
+    zip(MODEL_LABELS, [PALETTE[0], PALETTE[1], PALETTE[4], PALETTE[6], PALETTE[5], PALETTE[2], PALETTE[7]])
+)
 
 
 def transfer_panel(

@@ -18,6 +18,7 @@ rule claims:
         claims_dir=lambda w, input: Path(input.claims[0]).parent,  # config/claims
         reference_dir=lambda w, input: Path(input.references[0]).parent if input.references else None,
         claim_ids=ACTIVE_CLAIMS,
+        left_out=CLAIMS_LEFT_OUT,
         metrics_root=lambda w, output: f"{Path(output[0]).parent}/metrics",  # results/{profile}/metrics
     script:
         "../scripts/claims.py"

@@ -1,8 +1,11 @@
 import os
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 
-from rrr.claims import load_claims
+
+from rrr.claims import claim_switches, load_claims, switched_on
+from rrr.data.acquire import DATASETS, DataError, fetch
 from rrr.provenance import config_hash, git_state
 
 PROFILE = config["profile"]
@@ -20,6 +23,29 @@ localrules:
 def data_mirror():
     """The mirror folder: RRR_DATA_MIRROR wins over the config's data_mirror."""
     return os.environ.get("RRR_DATA_MIRROR") or config.get("data_mirror") or ""
+
+
+def raw_dataset_identity(wildcards):
+    """What a raw dataset is: its files and their checksums (rrr.data.acquire.DATASETS). Where the bytes come from
+    (RRR_DATA_MIRROR or data_mirror, however the path is spelled, or the download) is read by the script and is
+    no param: a change there must not rerun the job and delete data that passed its checksum."""
+    spec = DATASETS.get(wildcards.dataset)
+    if spec is None:
+        return []  # the script names the known datasets
+    return [f"{v.name} {v.algorithm}:{v.checksum}" for f in spec.files for v in f.variants]
+
+
+def acquire_raw(dataset, dest, log):
+    """acquire_dataset's job: place one raw dataset in results/raw/<dataset>/, checksum-verified. It runs in
+    snakemake's own process (a `run:` block), so what identifies the job is its rule text and its checksums, never
+    the mtime of a script: a fresh checkout or an edit of the acquisition code does not delete verified data."""
+    mirror = data_mirror()
+    try:
+        paths = fetch(dataset, Path(dest), Path(mirror) if mirror else None)
+    except DataError as error:  # a message for the user, not a traceback
+        Path(log).write_text(f"error: {error}\n")
+        raise WorkflowError(f"error: {error}") from None
+    Path(log).write_text(f"from {mirror or 'the download URLs'}:\n" + "".join(f"{p}\n" for p in paths))
 
 
 def figure(paper, number, slug):
@@ -48,15 +74,23 @@ def paper_value(claim_id):
     return CLAIMS[claim_id]["paper_value"]
 
 
-def claim_switched_on(claim):
-    """Whether the config switch a claim `requires` (a dotted config path) is on; claims without one always are."""
-    value = config
-    for key in claim["requires"].split(".") if claim.get("requires") else []:
-        value = value[key]
-    return bool(value)
+# adversarial.only (config/adversarial-paper.yaml): the config builds the adversarial chapter alone, so only its
+# claims are judged (the others would retrain the paper in this profile's results folder).
+ADVERSARIAL_ONLY = bool(config.get("adversarial", {}).get("only"))
+ADVERSARIAL_CLAIMS_FILE = "thesis_adversarial.yaml"
 
 
-ACTIVE_CLAIMS = [cid for cid, claim in CLAIMS.items() if claim_switched_on(claim)]
+def claim_left_out(claim):
+    """Why a claim is left out of claims.csv in this config (None: it is judged)."""
+    if ADVERSARIAL_ONLY and claim["file"] != ADVERSARIAL_CLAIMS_FILE:
+        return "adversarial.only is on: this config builds the adversarial chapter alone"
+    if not switched_on(claim, config):
+        return f"config switch {' and '.join(claim_switches(claim))} is off"
+    return None
+
+
+CLAIMS_LEFT_OUT = {cid: reason for cid, claim in CLAIMS.items() if (reason := claim_left_out(claim))}
+ACTIVE_CLAIMS = [cid for cid in CLAIMS if cid not in CLAIMS_LEFT_OUT]
 
 
 def claim_metric_files():

@@ -4,14 +4,12 @@ rule acquire_dataset:
         directory(f"{RAW}/{{dataset}}"),
     log:
         f"{RESULTS}/logs/acquire_dataset/{{dataset}}.log",
-    conda:
-        "../envs/rrr.yaml"
     resources:
         runtime=30,
     params:
-        mirror=data_mirror(),
-    script:
-        "../scripts/acquire.py"
+        files=raw_dataset_identity,  # what the data is; where it comes from is no param (rules/common.smk)
+    run:
+        acquire_raw(wildcards.dataset, output[0], log[0])
 
 
 localrules:

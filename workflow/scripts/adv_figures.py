@@ -21,7 +21,9 @@ def transfer_figure_and_table(sm) -> None:
     comparable = [float(e) for e in p.epsilons] == reference_files.load("adversarial", root)["epsilons"]
     references = {d: reference_transfer(p.references[d], p.attack, root) if p.references[d] and comparable else None
                   for d in p.datasets}
-    fig = transfer_figure(metrics, titles, p.attack, p.models, p.epsilons, references, MODELS)
+    # The reference's models by our names: its "insensitive" is the reading the figures show (p.insensitive).
+    ours = [p.insensitive if m == "insensitive" else m for m in MODELS]
+    fig = transfer_figure(metrics, titles, p.attack, p.models, p.epsilons, references, ours)
     save_figure(fig, sm.output[0], sm.output[1])
     rows = []
     for d in p.datasets:
@@ -30,7 +32,7 @@ def transfer_figure_and_table(sm) -> None:
             for source in p.models:
                 for e, eps in enumerate(p.epsilons):
                     values = np.asarray(m[f"{p.attack}_eps{eps:g}_{evaluated}_vs_{source}"])
-                    reference = ref[MODELS.index(evaluated), MODELS.index(source), e] if ref is not None else np.nan
+                    reference = ref[ours.index(evaluated), ours.index(source), e] if ref is not None else np.nan
                     rows.append({"dataset": LABELS[p.sources[d]], "attack": p.attack, "evaluated": evaluated,
                                  "source": source, "eps": eps, "accuracy_mean": values.mean(),
                                  "accuracy_sd": values.std(ddof=1) if len(values) > 1 else 0.0,

@@ -1,13 +1,22 @@
-"""Train the CNNs of one defense on one dataset, one per seed, and score them on clean test images."""
+"""Train the CNNs of one defense on one dataset, one per seed, and score them on clean test images.
 
-import time
+Each model is an independent run: its initial weights and dropout stream come from
+rrr.defenses.model_seed(seed, defense, λ). Training checkpoints every `checkpoint_every` batches to
+`<model>.pt.ckpt` beside the model (not an output, so Snakemake keeps it when it reruns a job a wall-time
+limit killed) and resumes from there; the checkpoints go once every model of the job is written. Seconds
+(and the GPU's name) go to <model>.timing.json beside the metrics, not into them: they depend on the machine
+and differ run to run, the metrics do not.
+"""
+
+import json
+from pathlib import Path
 
 import pandas as pd
 import torch
 
 from rrr.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
 from rrr.data.adversarial import AdversarialData
-from rrr.defenses import accuracy, batch_schedule, describe, objective_for, soft_labels, train_cnn
+from rrr.defenses import accuracy, batch_schedule, describe, model_seed, objective_for, soft_labels, train_cnn
 from rrr.experiments import log_to, set_threads, write_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -24,28 +33,40 @@ xt = torch.as_tensor(data.Xt[: p.n_clean], device=device)
 xv = torch.as_tensor(data.Xv[: p.n_clean], device=device)
 epochs, n_batches = batch_schedule(len(x), p.batches, train["batch_size"])
 metrics: dict = {"dataset": data.label, "defense": p.defense, "lambda": p.lam, "objective": describe(objective),
-                 "seeds": list(p.seeds), "epochs": epochs, "batches": n_batches, "n_train": len(x),
-                 "n_clean": len(xt), "device": str(device)}
-per_seed: dict = {"train_seconds": [], "seconds_per_batch": [], "clean_accuracy": [], "validation_accuracy": []}
-histories = []
+                 "seeds": list(p.seeds), "model_seeds": [model_seed(s, p.defense, p.lam) for s in p.seeds],
+                 "epochs": epochs, "batches": n_batches, "n_train": len(x), "n_clean": len(xt), "device": device.type}
+per_seed: dict = {"clean_accuracy": [], "validation_accuracy": []}
+timings: dict = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+                 "train_seconds": [], "seconds_per_batch": []}
+histories, checkpoints = [], []
 for seed, path in zip(p.seeds, sm.output.models):
     y = labels
     if p.defense == "distilled":  # the student learns its teacher's soft labels at the same temperature
         y = soft_labels(load_cnn(sm.input.teacher[p.seeds.index(seed)], device), x, p.temperature)
-    model = reference_cnn(data.side, lcn=data.source == "svhn", seed=seed).to(device)
-    print(f"{p.defense} (λ={p.lam}) seed {seed} on {data.label}: {epochs} epochs = {n_batches} batches of "
-          f"{train['batch_size']}, {device}", flush=True)
-    start = time.perf_counter()
+    init = model_seed(seed, p.defense, p.lam)  # the student too starts from its own weights ("from scratch")
+    model = reference_cnn(data.side, lcn=data.source == "svhn", seed=init).to(device)
+    print(f"{p.defense} (λ={p.lam}) seed {seed} (model seed {init}) on {data.label}: {epochs} epochs = {n_batches} "
+          f"batches of {train['batch_size']}, {device}", flush=True)
+    checkpoint = Path(f"{path}.ckpt")
+    checkpoints.append(checkpoint)
     history = train_cnn(model, x, y, objective, batches=p.batches, batch_size=train["batch_size"], lr=train["lr"],
-                        adam_eps=train["adam_eps"], seed=seed, log_every=train["log_every"],
-                        on_log=lambda row: print(row, flush=True))
-    seconds = time.perf_counter() - start
+                        adam_eps=train["adam_eps"], seed=init, log_every=train["log_every"],
+                        on_log=lambda row: print(row, flush=True), checkpoint=checkpoint,
+                        checkpoint_every=sm.config["adversarial"]["train"]["checkpoint_every"])
+    seconds = history[-1]["seconds"]  # the last batch's row: time before a resume included
     histories.append(pd.DataFrame(history).assign(seed=seed))
-    scores = {"train_seconds": seconds, "seconds_per_batch": seconds / n_batches,
-              "clean_accuracy": accuracy(model, xt, data.yt[: len(xt)]),
+    scores = {"clean_accuracy": accuracy(model, xt, data.yt[: len(xt)]),
               "validation_accuracy": accuracy(model, xv, data.yv[: len(xv)])}
     for key, value in scores.items():
         per_seed[key].append(value)
-    save_cnn(model, path, **{k: v for k, v in metrics.items() if k != "seeds"}, seed=seed, **scores)
+    timings["train_seconds"].append(seconds)
+    timings["seconds_per_batch"].append(seconds / n_batches)
+    save_cnn(model, path, **{k: v for k, v in metrics.items() if k not in ("seeds", "model_seeds")}, seed=seed,
+             model_seed=init, **scores)
 pd.concat(histories).to_csv(sm.output.history, index=False)
 write_json(metrics | per_seed, sm.output.metrics)
+timings_tmp = Path(f"{sm.output.timings}.tmp")  # written as is (write_json would split the seconds off again)
+timings_tmp.write_text(json.dumps(timings, indent=2))
+timings_tmp.replace(sm.output.timings)
+for checkpoint in checkpoints:  # every model is written: the checkpoints have done their job
+    checkpoint.unlink(missing_ok=True)

@@ -8,8 +8,8 @@ from rrr.experiments import log_to
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
 claims = load_claims(Path(sm.params.claims_dir), sm.params.reference_dir)
-for claim_id in claims.keys() - set(sm.params.claim_ids):
-    print(f"left out: {claim_id} (config switch {claims[claim_id]['requires']} is off)")
+for claim_id in sorted(claims.keys() - set(sm.params.claim_ids)):
+    print(f"left out: {claim_id} ({sm.params.left_out.get(claim_id, 'not in this config')})")
 table = claims_table({c: claims[c] for c in sm.params.claim_ids}, Path(sm.params.metrics_root), sm.config)
 print(headline(table["verdict"]))
 tmp = Path(sm.output[0]).with_suffix(".tmp")

@@ -12,7 +12,7 @@ log_to(sm.log[0])
 runs = sorted((read_json(path) for path in sm.input.metrics), key=lambda r: r["size"])
 sizes = [r["size"] for r in runs]
 conditions = list(sm.params.conditions)
-summary: dict = {"sizes": sizes, "seeds": runs[0]["seeds"], "train_seconds": sum(r["train_seconds"] for r in runs)}
+summary: dict = {"sizes": sizes, "seeds": runs[0]["seeds"]}  # training times: less-data/n<size>.timing.json
 curves = {c: np.array([r[f"{c}_test_accuracy"] for r in runs]) for c in conditions}  # (sizes, seeds)
 for c, acc in curves.items():
     summary[f"{c}_test_accuracy"] = acc.tolist()
