@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,11 @@ def mirror() -> Path:
     if not path.is_dir():
         pytest.skip(f"no data mirror at {path}")
     return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A scratch copy of the workflow, config and profiles, for running snakemake without touching the checkout."""
+    for part in ("workflow", "config", "profiles"):
+        shutil.copytree(REPO / part, tmp_path / part)
+    return tmp_path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,13 +21,6 @@ def _snakemake_n(cwd: Path, *overlays: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "paper_fig09", "-n", "--cores", "1",
            "--configfile", "config/smoke.yaml", *overlays]
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    for part in ("workflow", "config", "profiles"):
-        shutil.copytree(REPO / part, tmp_path / part)
-    return tmp_path
 
 
 def _merged(*files: Path) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -27,13 +26,6 @@ def _snakemake(cwd: Path, *args: str, mirror: str | None, timeout: int = 900) ->
         env["RRR_DATA_MIRROR"] = mirror
     cmd = [sys.executable, "-m", "snakemake", *args]  # targets first: --configfile takes every word after it
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    for part in ("workflow", "config", "profiles"):
-        shutil.copytree(REPO / part, tmp_path / part)
-    return tmp_path
 
 
 @pytest.mark.slow

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -57,13 +56,6 @@ def _group_gone(pgid: int, seconds: float) -> bool:
 
 def _finished(log: str) -> set[str]:
     return set(re.findall(r"^Finished jobid: (\d+)", log, flags=re.M))
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    for part in ("workflow", "config", "profiles"):
-        shutil.copytree(REPO / part, tmp_path / part)
-    return tmp_path
 
 
 @pytest.mark.slow

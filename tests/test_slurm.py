@@ -186,13 +186,6 @@ def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             path.unlink(missing_ok=True)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    for part in ("workflow", "config", "profiles"):
-        shutil.copytree(REPO / part, tmp_path / part)
-    return tmp_path
-
-
 def _job_table() -> dict[str, tuple[str, str]]:
     """SLURM's own record of every job it has seen lately: id -> (state, comment)."""
     out = _sh("squeue --states=all --noheader --format='%i|%T|%k'").stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,13 +34,6 @@ def _report_index(html: str) -> tuple[dict, dict]:
     categories = json.loads(re.search(r"^\s*var categories = (\{.*\});\s*$", html, re.M).group(1))
     groups = {path: (cat, sub) for cat, subs in categories.items() for sub, paths in subs.items() for path in paths}
     return entries, groups
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    for part in ("workflow", "config", "profiles"):
-        shutil.copytree(REPO / part, tmp_path / part)
-    return tmp_path
 
 
 @pytest.mark.slow
