@@ -11,7 +11,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
 use_style()
 p = sm.params
-g = np.load(sm.input.grids)
+g = np.load(sm.input.grids[0])
 side, clip = int(g["side"]), tuple(g["clip"])
 fig, axes = plt.subplots(1, len(p.models), figsize=(4.2 * len(p.models), 1.9), layout="constrained",
                          squeeze=False)
