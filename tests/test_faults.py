@@ -79,7 +79,8 @@ def test_metrics_are_byte_identical_run_to_run(project: Path):
 @pytest.mark.slow
 def test_a_second_run_of_the_same_targets_is_refused_and_the_first_goes_on(project: Path):
     """Two runs at once in one folder: Snakemake's lock turns the second away before it touches anything."""
-    (project / "longer.yaml").write_text("toy2d: {train: {epochs: 400}}\n")  # about a minute: the runs overlap
+    # Long enough (tens of seconds on an idle machine) that the second run starts while the first trains.
+    (project / "longer.yaml").write_text("toy2d: {train: {epochs: 4000}}\n")
     metrics = project / "results" / "smoke" / "metrics" / "toy2d" / "two-class.json"
     command = [str(metrics.relative_to(project)), "--cores", "1", *CONFIG, "longer.yaml"]
     env = {k: v for k, v in os.environ.items() if k != "RRR_DATA_MIRROR"}
