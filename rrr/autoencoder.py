@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rrr.training import ArrayLike, DivergenceGuard, as_tensor
+from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
 
 
 class ConvAutoencoder(nn.Module):

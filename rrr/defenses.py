@@ -40,7 +40,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rrr.explanations import explained_output
-from rrr.training import check_finite
+from rrr.numerics import check_finite
 
 # The two readings of the reference's "insensitive" models (module docstring; README, adversarial chapter).
 INSENSITIVE_VARIANTS = ("insensitive-cs", "insensitive-dbl")

@@ -28,7 +28,7 @@ from torch import nn
 
 from rrr.explanations import GradientKind, explained_output
 from rrr.models import StackedLinear
-from rrr.training import ArrayLike, DivergenceGuard, as_tensor
+from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
 
 Penalty = Literal["none", "l1", "l2", "hessian", "hessian_estimate"]
 PENALTIES: tuple[str, ...] = ("none", "l1", "l2", "hessian", "hessian_estimate")

@@ -2,7 +2,8 @@
 
 ``results/<profile>/provenance.json`` (rule ``provenance``) records, when the claims were last written:
 the git commit and whether the tree had uncommitted changes, a hash of the config and the config files
-used, the versions of Python and the packages that compute the numbers, the machine and the UTC time.
+used, every rule's code hash (what its script and the library modules it imports do), the versions of
+Python and the packages that compute the numbers, the machine and the UTC time.
 Compare two runs with::
 
     python -m rrr.provenance diff A.json B.json      # or a claims.csv: reads provenance.json beside it
@@ -124,10 +125,11 @@ def machine() -> dict:
     }
 
 
-def collect(config: Mapping, configfiles: Sequence[str], repo: Path) -> dict:
+def collect(config: Mapping, configfiles: Sequence[str], repo: Path, code: Mapping[str, str] | None = None) -> dict:
     """Everything ``compare`` checks, plus the UTC time: git state of ``repo``, config hash and config files
     (paths as given, each with its sha256; a relative path is read from the current directory, as Snakemake
-    did, or else from ``repo``), package versions and the machine."""
+    did, or else from ``repo``), each rule's code hash (``code``: rule → :func:`rrr.fingerprint.code_fingerprint`),
+    package versions and the machine."""
     files = []
     for name in configfiles:
         path = Path(name) if Path(name).exists() else Path(repo) / name
@@ -135,6 +137,7 @@ def collect(config: Mapping, configfiles: Sequence[str], repo: Path) -> dict:
     return {
         "git": git_state(Path(repo)),
         "config": {"sha256": config_hash(config), "files": files},
+        "code": dict(sorted((code or {}).items())),
         "versions": versions(),
         "machine": machine(),
         "time_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -166,7 +169,7 @@ def compare(a: dict, b: dict) -> list[str]:
         files_b = [(f["path"], _short(f["sha256"])) for f in cb.get("files", [])]
         if files_a != files_b:
             lines.append(f"config files: {files_a} vs {files_b}")
-    for section in ("versions", "machine"):
+    for section in ("code", "versions", "machine"):
         va, vb = a.get(section) or {}, b.get(section) or {}
         for key in sorted(set(va) | set(vb)):
             if va.get(key) != vb.get(key):

@@ -17,7 +17,7 @@ from torch import nn
 
 from rrr.data.toy_color import SIDE, corner_mask, top_middle_mask
 from rrr.explanations import input_gradients, largest_gradient_mask
-from rrr.training import ArrayLike, as_tensor
+from rrr.numerics import ArrayLike, as_tensor
 
 N_PIXELS = SIDE * SIDE
 

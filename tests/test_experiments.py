@@ -15,7 +15,7 @@ from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 def test_log_to_captures_prints_warnings_and_the_traceback(tmp_path: Path):
     log = tmp_path / "job.log"
     script = (
-        "import warnings\nfrom rrr.experiments import log_to\n"
+        "import warnings\nfrom rrr.jobs import log_to\n"
         f"log_to({str(log)!r})\nprint('progress 1')\nwarnings.warn('shaky')\nraise ValueError('the fix is X')\n"
     )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
@@ -40,7 +40,7 @@ def test_gradient_timing_returns_the_batched_gradients():
 def test_metrics_files_keep_wall_clock_times_apart(tmp_path: Path):
     import json
 
-    from rrr.experiments import timing_path, write_json
+    from rrr.jobs import timing_path, write_json
 
     path = tmp_path / "results" / "smoke" / "metrics" / "toy2d" / "plain.json"
     write_json({"seeds": [0, 1], "train_seconds": 3.2, "test_accuracy": [0.9, 0.8]}, path)
@@ -58,7 +58,7 @@ def test_json_outside_metrics_is_written_whole(tmp_path: Path):
     """A timings record of its own (results/<profile>/benchmarks/...) keeps its seconds."""
     import json
 
-    from rrr.experiments import write_json
+    from rrr.jobs import write_json
 
     path = tmp_path / "results" / "smoke" / "benchmarks" / "train-seconds.json"
     write_json({"train_seconds": [1.5], "seconds_per_batch": [0.1]}, path)

@@ -19,11 +19,12 @@ CONFIG = {"profile": "smoke", "decoy_mnist": {"seeds": [0, 1], "lime": {"ratio":
 
 @pytest.fixture(scope="module")
 def record() -> dict:
-    return collect(CONFIG, ["config/smoke.yaml"], REPO)
+    return collect(CONFIG, ["config/smoke.yaml"], REPO, code={"paper_fig07": "1" * 16, "adv_train": "2" * 16})
 
 
 def test_collect_records_code_config_software_and_machine(record: dict):
-    assert set(record) == {"git", "config", "versions", "machine", "time_utc"}
+    assert set(record) == {"git", "config", "code", "versions", "machine", "time_utc"}
+    assert list(record["code"]) == ["adv_train", "paper_fig07"]  # rule -> code hash, sorted
     assert {"commit", "dirty", "changes", "changes_sha256", "reason"} <= set(record["git"])
     if (REPO / ".git").exists():
         assert re.fullmatch(r"[0-9a-f]{40}", record["git"]["commit"]) and isinstance(record["git"]["dirty"], bool)
@@ -63,12 +64,14 @@ def test_compare_is_empty_for_the_same_run_and_names_what_differs(record: dict):
     other["git"].update(commit="0" * 40, dirty=not record["git"]["dirty"], changes_sha256="f" * 64)
     other["config"]["sha256"] = "e" * 64
     other["versions"]["torch"] = "0.0.1"
+    other["code"]["paper_fig07"] = "3" * 16
     other["machine"]["cuda_available"] = not record["machine"]["cuda_available"]
     lines = compare(record, other)
     assert any(line.startswith("git commit:") and "0" * 40 in line for line in lines)
     assert any(line.startswith("uncommitted changes:") for line in lines)
     assert any(line.startswith("config hash:") and "eeeeeeeeeeee" in line for line in lines)
     assert any(line.startswith("versions torch:") for line in lines)
+    assert f"code paper_fig07: {'1' * 16} vs {'3' * 16}" in lines and not any("adv_train" in line for line in lines)
     assert any(line.startswith("machine cuda_available:") for line in lines)
     dirty = copy.deepcopy(record)
     dirty["git"].update(dirty=True, changes_sha256="a" * 64)

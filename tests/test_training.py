@@ -142,7 +142,7 @@ def test_fit_warns_once_when_a_finite_objective_explodes(toy):
 
 
 def test_check_finite_names_what_became_non_finite():
-    from rrr.training import check_finite
+    from rrr.numerics import check_finite
 
     model = rrr.mlp(3, 2, hidden=(4,), seed=0)
     check_finite("my_trainer", "batch 1", objective=torch.tensor(1.0), parameters=model)  # all finite: silent

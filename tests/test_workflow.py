@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,8 @@ def _snakemake(cwd: Path, *args: str, mirror: Path | None) -> subprocess.Complet
     env.pop("RRR_DATA_MIRROR", None)
     if mirror is not None:
         env["RRR_DATA_MIRROR"] = str(mirror)
+    if (cwd / "rrr").is_dir():  # a project with its own copy of the library: the workflow and its jobs use that one
+        env["PYTHONPATH"] = os.pathsep.join([str(cwd), *filter(None, [env.get("PYTHONPATH")])])
     cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--configfile", "config/smoke.yaml"]
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1500)
 
@@ -36,8 +39,42 @@ def _report_index(html: str) -> tuple[dict, dict]:
     return entries, groups
 
 
+def _planned_rules(cwd: Path, mirror: Path, *args: str) -> set[str]:
+    """The rules a dry run would run (its job table), without the aggregate targets."""
+    plan = _snakemake(cwd, "-n", *args, mirror=mirror)
+    assert plan.returncode == 0, plan.stderr[-4000:]
+    text = plan.stdout + plan.stderr
+    table = text.split("Job stats:")[-1].split("total")[0] if "Job stats:" in text else ""
+    rules = set(re.findall(r"^(\w+)\s+\d+$", table, re.M))
+    return rules - {"all", "paper", "thesis", "thesis_adversarial"}
+
+
+def _code_changes_rerun_what_they_affect(project: Path, mirror: Path) -> None:
+    """On a completed run (issue 13): a comment or docstring reruns nothing; a plotting module reruns its figures
+    only; the RRR loss reruns the trainings that use it (and what they feed), not the adversarial CNNs."""
+    plots, losses = project / "rrr" / "plots" / "iris_cancer.py", project / "rrr" / "losses.py"
+    original = {path: path.read_text() for path in (plots, losses)}
+    losses.write_text(original[losses].replace('"""', '""" Reworded.', 1) + "\n# a comment\n")
+    assert _planned_rules(project, mirror) == set()
+    plots.write_text(original[plots] + "\nCHANGED = 1\n")
+    losses.write_text(original[losses])
+    figure_rules = _planned_rules(project, mirror)
+    assert figure_rules and all(r.startswith(("paper_fig", "thesis_fig")) for r in figure_rules), figure_rules
+    assert "paper_fig10_iris_cancer" in figure_rules and "paper_fig10_decoy_mnist" not in figure_rules
+    plots.write_text(original[plots])
+    losses.write_text(original[losses] + "\nCHANGED = 1\n")
+    retrained = _planned_rules(project, mirror)
+    assert {"decoy_mnist_train", "iris_cancer_train", "toy_color_train"} <= retrained, retrained
+    assert not retrained & {"adv_train", "adv_evaluate", "thesis_fig14"}, retrained
+    stale = _snakemake(project, "--list-changes", "params", mirror=mirror)
+    assert "decoy-mnist" in stale.stdout and "/adversarial/" not in stale.stdout
+    losses.write_text(original[losses])
+    assert _planned_rules(project, mirror) == set()
+
+
 @pytest.mark.slow
 def test_smoke_workflow_runs_end_to_end(project: Path, mirror: Path):
+    shutil.copytree(REPO / "rrr", project / "rrr", ignore=shutil.ignore_patterns("__pycache__"))
     run = _snakemake(project, mirror=mirror)
     assert run.returncode == 0, run.stderr[-4000:]
     results = project / "results" / "smoke"
@@ -73,6 +110,7 @@ def test_smoke_workflow_runs_end_to_end(project: Path, mirror: Path):
     verdicts = re.findall(r">(holds|differs|inconclusive|reduced scale|not comparable)</td>", page)
     assert verdicts == list(claims["verdict"])
     assert f"<title>{headline(claims['verdict'])}</title>" in page
+    _code_changes_rerun_what_they_affect(project, mirror)
 
 
 def test_malformed_config_is_rejected_by_the_schema(project: Path):

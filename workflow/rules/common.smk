@@ -6,6 +6,7 @@ from snakemake.exceptions import WorkflowError
 
 from rrr.claims import claim_switches, load_claims, switched_on
 from rrr.data.acquire import DATASETS, DataError, fetch
+from rrr.fingerprint import code_fingerprint
 from rrr.provenance import config_hash, git_state
 
 PROFILE = config["profile"]

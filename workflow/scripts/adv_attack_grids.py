@@ -8,7 +8,7 @@ from rrr.attacks import iterated_tgsm, jsma
 from rrr.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
 from rrr.defenses import predict_logits
-from rrr.experiments import log_to, set_threads
+from rrr.jobs import log_to, set_threads
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

@@ -4,7 +4,7 @@ import sys
 
 from rrr.data.acquire import DataError
 from rrr.data.adversarial import load_adversarial_data
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

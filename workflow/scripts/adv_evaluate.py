@@ -23,7 +23,7 @@ from rrr.attacks import transfer_accuracies
 from rrr.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
 from rrr.defenses import predict_logits
-from rrr.experiments import log_to, read_json, set_threads, write_json
+from rrr.jobs import log_to, read_json, set_threads, write_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

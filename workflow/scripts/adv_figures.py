@@ -7,7 +7,7 @@ import pandas as pd
 
 from rrr import reference as reference_files
 from rrr.data.adversarial import LABELS, MODELS, reference_transfer
-from rrr.experiments import read_json
+from rrr.jobs import read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import transfer_figure
 

@@ -9,7 +9,7 @@ from rrr.attacks import fgsm
 from rrr.cnn import load_cnn, load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData
 from rrr.defenses import accuracy
-from rrr.experiments import log_to, set_threads
+from rrr.jobs import log_to, set_threads
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

@@ -17,7 +17,7 @@ import torch
 from rrr.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
 from rrr.data.adversarial import AdversarialData
 from rrr.defenses import accuracy, batch_schedule, describe, model_seed, objective_for, soft_labels, train_cnn
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -62,7 +62,7 @@ for seed, path in zip(p.seeds, sm.output.models):
     timings["train_seconds"].append(seconds)
     timings["seconds_per_batch"].append(seconds / n_batches)
     save_cnn(model, path, **{k: v for k, v in metrics.items() if k not in ("seeds", "model_seeds")}, seed=seed,
-             model_seed=init, **scores)
+             model_seed=init, code=sm.params.code, **scores)
 pd.concat(histories).to_csv(sm.output.history, index=False)
 write_json(metrics | per_seed, sm.output.metrics)
 timings_tmp = Path(f"{sm.output.timings}.tmp")  # written as is (write_json would split the seconds off again)

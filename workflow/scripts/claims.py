@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from rrr.claims import claims_table, headline, load_claims
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from rrr.claims import Z, headline
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

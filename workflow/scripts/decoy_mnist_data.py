@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from rrr.data.decoy_mnist import make_decoy_mnist
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

@@ -10,7 +10,8 @@ import torch
 
 from decoy_mnist_experiments import l1_label, stacked_explanation_mask
 from rrr import load_model, save_model, stack, unstack
-from rrr.experiments import log_to, set_threads, train_replicates, write_json
+from rrr.experiments import train_replicates
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -45,6 +46,7 @@ for i, lam in enumerate(p.l1):
     chain = slice(i * n_seeds, (i + 1) * n_seeds)
     for key in ("train_accuracy", "test_accuracy"):
         metrics[f"{key}_{l1_label(lam)}"] = metrics[key][chain]
-save_model(model, sm.output.model, seeds=init_seeds, l1=l1, train=dict(p.train), fae_seeds=list(p.seeds))
+save_model(model, sm.output.model, seeds=init_seeds, l1=l1, train=dict(p.train), fae_seeds=list(p.seeds),
+           code=sm.params.code)
 history.to_frame().to_csv(sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba, stack, unstack
-from rrr.experiments import log_to, set_threads
+from rrr.jobs import log_to, set_threads
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

@@ -21,7 +21,7 @@ from decoy_mnist_experiments import (
     swatch_shade,
 )
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

@@ -6,7 +6,7 @@ import torch
 
 from decoy_mnist_experiments import lime_image_explanation
 from rrr import load_model, predict_proba, unstack
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.training import as_tensor
 

@@ -6,7 +6,8 @@ swatch) with λ1; ``baseline`` — the same MLP on plain MNIST.
 
 import numpy as np
 
-from rrr.experiments import log_to, set_threads, train_replicates, write_json
+from rrr.experiments import train_replicates
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -24,6 +25,6 @@ model, history, metrics = train_replicates(
     x, d["y"], mask, seeds=sm.params.seeds, l1=l1, train=sm.params.train, evaluate=evaluate
 )
 metrics["condition"] = condition
-save_model(model, sm.output.model, seeds=sm.params.seeds, l1=l1, train=dict(sm.params.train))
+save_model(model, sm.output.model, seeds=sm.params.seeds, l1=l1, train=dict(sm.params.train), code=sm.params.code)
 history.to_frame().to_csv(sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

@@ -21,7 +21,7 @@ from rrr.diverse import (
     quadrant_grid,
     train_diverse_models,
 )
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.hessian import smooth_mlp
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -83,8 +83,9 @@ for s in range(S):
     row["second_train_accuracy"] = float(rrr.accuracy(second, X, y))
     per_seed.append((row, [log_odds(first, grid), log_odds(second, grid)]))
 sequential.update({k: [r[k] for r, _ in per_seed] for k in per_seed[0][0]})
-rrr.save_model(rounds[0].model, sm.output.first_model, seeds=seeds, l1=0.0)
-rrr.save_model(rounds[1].model, sm.output.second_model, seeds=seeds, l1=fae["l1"], cutoff=fae["cutoff"])
+rrr.save_model(rounds[0].model, sm.output.first_model, seeds=seeds, l1=0.0, code=sm.params.code)
+rrr.save_model(rounds[1].model, sm.output.second_model, seeds=seeds, l1=fae["l1"], cutoff=fae["cutoff"],
+               code=sm.params.code)
 
 # Simultaneous training of pairs with the cos² penalty, one pair per restart.
 div = cfg["diverse"]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.hessian import (
     evaluate_penalty,
     fit_input_penalty,

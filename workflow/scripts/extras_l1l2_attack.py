@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import load_tensors, unpack_states
 from rrr.training import accuracy
 from rrr.attacks import fgsm

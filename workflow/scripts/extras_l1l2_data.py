@@ -7,7 +7,7 @@ import numpy as np
 
 from rrr.data.cifar10 import load_cifar10
 from rrr.data.decoy_mnist import load_mnist
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

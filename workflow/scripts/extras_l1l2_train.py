@@ -8,7 +8,7 @@ similar magnitudes (the thesis multiplies λ by 100 under its own normalization)
 import numpy as np
 import torch
 
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.hessian import fit_input_penalty
 from rrr.models import pack_states, save_tensors
 from rrr.training import accuracy
@@ -52,5 +52,6 @@ save_tensors(  # the nets' weights, and beside them (<norm>.pt.json) what rebuil
     norm=norm,
     lambda_scale=scale,
     entries=entries,
+    code=sm.params.code,
 )
 write_json(metrics, sm.output.metrics)

@@ -6,7 +6,7 @@ import torch
 
 from rrr.autoencoder import ConvAutoencoder, factor_correlations, fit_autoencoder
 from rrr.data.squares import FACTORS
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import save_tensors
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -32,7 +32,7 @@ z = ae.codes(d["ae_test"])
 with torch.no_grad():
     recon = ae.decode(z)
 corr = factor_correlations(z, d["ae_test_factors"])
-save_tensors(sm.output.model, ae.state_dict(), config=ae.config)  # + autoencoder.pt.json
+save_tensors(sm.output.model, ae.state_dict(), config=ae.config, code=sm.params.code)  # + autoencoder.pt.json
 write_json(
     {
         "train_seconds": history.seconds,

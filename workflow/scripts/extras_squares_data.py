@@ -4,7 +4,7 @@ autoencoder (plus a held-out part), and the confounded train split with its two 
 import numpy as np
 
 from rrr.data.squares import FACTORS, make_squares, make_unlabelled_squares
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

@@ -12,7 +12,7 @@ import torch
 import rrr
 from rrr.autoencoder import ConvAutoencoder
 from rrr.diverse import gradient_cosines, train_diverse_models
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import load_tensors
 from rrr.hessian import smooth_mlp
 

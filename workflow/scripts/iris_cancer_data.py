@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from rrr.data.iris_cancer import iris_cancer_splits, iris_out, load_iris_cancer
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

@@ -7,7 +7,7 @@ import numpy as np
 
 from iris_cancer_measures import iris_usage, lime_tabular, lime_weights
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.experiments import log_to, set_threads
+from rrr.jobs import log_to, set_threads
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

@@ -9,7 +9,7 @@ import numpy as np
 
 from iris_cancer_measures import iris_usage
 from rrr import accuracy, find_another_explanation, input_gradients, mlp_stack
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import save_model
 from rrr.training import as_tensor
 
@@ -44,5 +44,5 @@ for i, r in enumerate(results):
     metrics[f"test_iris_in_accuracy_round{i}"] = np.asarray(accuracy(r.model, d["Xte"], d["yte"])).tolist()
     metrics[f"iris_usage_round{i}"] = iris_usage(input_gradients(r.model, x, "max_prob"), sm.params.cutoff).tolist()
     metrics[f"annotated_fraction_round{i}"] = r.mask.float().mean(dim=(-1, -2)).tolist()
-    save_model(r.model, sm.output.models[i], seeds=seeds(i), l1=r.l1, round=i, train=dict(train))
+    save_model(r.model, sm.output.models[i], seeds=seeds(i), l1=r.l1, round=i, train=dict(train), code=sm.params.code)
 write_json(metrics, sm.output.metrics)

@@ -11,7 +11,8 @@ import numpy as np
 from iris_cancer_measures import iris_usage, top_k_iris_count
 from rrr import input_gradients
 from rrr.data.iris_cancer import iris_mask
-from rrr.experiments import log_to, set_threads, train_replicates, write_json
+from rrr.experiments import train_replicates
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import save_model
 from rrr.training import as_tensor
 
@@ -41,6 +42,6 @@ metrics |= {
     "top_k": sm.params.top_k,
     "iris_top_k": top_k_iris_count(train_grads, sm.params.top_k).tolist(),
 }
-save_model(model, sm.output.model, seeds=seeds, l1=l1, train=dict(sm.params.train))
+save_model(model, sm.output.model, seeds=seeds, l1=l1, train=dict(sm.params.train), code=sm.params.code)
 history.to_frame().to_csv(sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from rrr.data.newsgroups import load_newsgroups, tfidf_features
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

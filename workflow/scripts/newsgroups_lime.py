@@ -5,7 +5,7 @@ import numpy as np
 from lime.lime_text import LimeTextExplainer
 
 from rrr import load_model, unstack
-from rrr.experiments import log_to, read_json, set_threads, write_json
+from rrr.jobs import log_to, read_json, set_threads, write_json
 from rrr.text_explanations import (
     document_word_weights,
     lime_word_weights,

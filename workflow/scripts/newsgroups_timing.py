@@ -10,7 +10,7 @@ import numpy as np
 from lime.lime_text import LimeTextExplainer
 
 from rrr import load_model, unstack
-from rrr.experiments import log_to, read_json, set_threads, write_json
+from rrr.jobs import log_to, read_json, set_threads, write_json
 from rrr.text_explanations import rebuild_vectorizer, text_classifier
 from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.training import as_tensor

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from rrr.experiments import log_to, read_json, set_threads, train_replicates, write_json
+from rrr.experiments import train_replicates
+from rrr.jobs import log_to, read_json, set_threads, write_json
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -20,6 +21,6 @@ metrics.update(
     n_train_available=text["n_train_available"],
     n_test_available=text["n_test_available"],
 )
-save_model(model, sm.output.model, seeds=sm.params.seeds, l1=0.0, train=dict(sm.params.train))
+save_model(model, sm.output.model, seeds=sm.params.seeds, l1=0.0, train=dict(sm.params.train), code=sm.params.code)
 history.to_frame().to_csv(sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

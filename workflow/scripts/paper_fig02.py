@@ -4,7 +4,7 @@ Toy-Color test images, for seed 0 of the A = 0 model."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy_color import explanation_grid
 from rrr.toy_color_rules import gradient_pixels, lime_pixels

@@ -5,7 +5,7 @@ with ordinary minibatches (middle) and with the annotated rows in every minibatc
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy_color import rule_shares
 

@@ -4,7 +4,7 @@ bottom: train and test accuracy of θ0, θ1 (λ1 = 1e3), θ2 (λ1 = 1e6), mean �
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy_color import accuracy_by_round, explanation_grid
 from rrr.toy_color_rules import gradient_pixels

@@ -3,7 +3,7 @@ in and out, A = 0 vs full A."""
 
 import numpy as np
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.iris_cancer import figure08
 

@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import gradient_overlay, mean_sd_bars, save_figure, use_style
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

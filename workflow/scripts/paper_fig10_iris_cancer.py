@@ -3,7 +3,7 @@ train/test accuracy and Iris usage (mean ± sd over trials) against the iteratio
 
 import numpy as np
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.iris_cancer import figure10
 

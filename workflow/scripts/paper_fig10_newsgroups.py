@@ -8,7 +8,7 @@ alt.atheism. Bottom: train and test accuracy per round, mean ± sd over seeds.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.newsgroups import draw_fae_accuracy, draw_fae_words
 from rrr.text_explanations import top_words

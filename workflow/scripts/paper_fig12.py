@@ -5,7 +5,7 @@ models (rescored on a fresh test set, spec §4.3) as small crosses."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import PALETTE, save_figure, use_style
 from rrr.plots.toy_color import annotation_mask, learning_curves
 from rrr.toy_color_rules import condition_masks

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import use_style
 from rrr.plots.newsgroups import Document, Panel, draw_documents, explanations_html, save_documents
 from rrr.text_explanations import document_word_weights

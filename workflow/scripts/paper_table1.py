@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

@@ -1,14 +1,14 @@
-"""Write results/{profile}/provenance.json: the git state, config, package versions and machine of this run."""
+"""Write results/{profile}/provenance.json: git state, config, code hashes, package versions and machine of the run."""
 
 import json
 from pathlib import Path
 
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 from rrr.provenance import collect
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
-record = collect(sm.config, sm.params.configfiles, Path(sm.scriptdir).parents[1])  # workflow/scripts -> repo
+record = collect(sm.config, sm.params.configfiles, Path(sm.scriptdir).parents[1], code=sm.params.rules_code)  # repo
 print(json.dumps(record["git"], indent=2))
 out = Path(sm.output[0])
 tmp = out.with_suffix(".json.tmp")

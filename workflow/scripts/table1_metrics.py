@@ -2,7 +2,7 @@
 
 import math
 
-from rrr.experiments import log_to, read_json, write_json
+from rrr.jobs import log_to, read_json, write_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

@@ -2,7 +2,7 @@
 
 from adv_figures import transfer_figure_and_table
 
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 
 log_to(snakemake.log[0])  # noqa: F821 (injected by Snakemake)
 transfer_figure_and_table(snakemake)  # noqa: F821

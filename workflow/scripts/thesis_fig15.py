@@ -4,7 +4,7 @@ TGSM, beside the normal, adversarially trained and double-backprop models."""
 import matplotlib.pyplot as plt
 
 from rrr.data.adversarial import LABELS
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, model_legend, transfer_panel
 

@@ -1,6 +1,6 @@
 """Thesis Figure 23: L1 vs L2 input-gradient regularization against white-box and transferred FGSM."""
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.thesis_extras import figure23
 

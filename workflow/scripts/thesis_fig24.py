@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from rrr.experiments import log_to, read_json
+from rrr.jobs import log_to, read_json
 from rrr.plots import save_figure, use_style
 from rrr.plots.thesis_extras import figure24
 

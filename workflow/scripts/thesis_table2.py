@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 from thesis_table2_score import table2
 
-from rrr.experiments import log_to
+from rrr.jobs import log_to
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.experiments import log_to, set_threads
+from rrr.jobs import log_to, set_threads
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])

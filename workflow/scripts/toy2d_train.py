@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from rrr.experiments import log_to, set_threads, train_replicates, write_json
+from rrr.experiments import train_replicates
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -11,6 +12,6 @@ set_threads(sm.threads)
 d = np.load(sm.input[0])
 model, history, metrics = train_replicates(d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train)
 metrics["dataset"] = sm.wildcards.dataset
-save_model(model, sm.output.model, seeds=sm.params.seeds, train=dict(sm.params.train))
+save_model(model, sm.output.model, seeds=sm.params.seeds, train=dict(sm.params.train), code=sm.params.code)
 history.to_frame().to_csv(sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from rrr import find_another_explanation, input_gradients, mlp_stack
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import save_model
 from rrr.toy_color_rules import rule_scores
 from rrr.training import as_tensor
@@ -50,7 +50,8 @@ for i, r in enumerate(rounds):
         f"theta{i}_annotated_fraction": r.mask.to(float).mean(dim=(-1, -2)).tolist(),
     })
     grid_gradients.append(input_gradients(r.model, grid.expand(len(seeds), *grid.shape), "max_prob").numpy())
-    save_model(r.model, sm.output.models[i], seeds=round_seeds(i), l1=r.l1, train=dict(p.train), fae_round=i)
+    save_model(r.model, sm.output.models[i], seeds=round_seeds(i), l1=r.l1, train=dict(p.train), fae_round=i,
+               code=sm.params.code)
 write_json(metrics, sm.output.metrics)
 tmp = Path(sm.output.gradients).with_suffix(".tmp.npz")
 np.savez_compressed(tmp, images=d["Xt"][: p.grid_rows], gradients=np.stack(grid_gradients))

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from rrr import fit, mlp_stack
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import save_model
 from rrr.toy_color_rules import rule_scores, stacked_masks
 from rrr.training import accuracy
@@ -34,5 +34,5 @@ for c, name in enumerate(conditions):
     metrics[f"{name}_test_accuracy"] = test[c].tolist()
     metrics[f"{name}_rule1_score"] = scores["rule1_score"][picked]
     metrics[f"{name}_rule2_score"] = scores["rule2_score"][picked]
-save_model(model, sm.output.model, conditions=conditions, seeds=seeds, l1=p.l1, train=train)
+save_model(model, sm.output.model, conditions=conditions, seeds=seeds, l1=p.l1, train=train, code=sm.params.code)
 write_json(metrics, sm.output.metrics)

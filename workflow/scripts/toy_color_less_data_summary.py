@@ -4,7 +4,7 @@ model needs" ratios (reference §4.3) from the seed-mean curves."""
 
 import numpy as np
 
-from rrr.experiments import log_to, read_json, write_json
+from rrr.jobs import log_to, read_json, write_json
 from rrr.toy_color_rules import best_below, extra_data_ratio
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)

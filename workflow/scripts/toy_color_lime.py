@@ -15,7 +15,7 @@ from lime.lime_tabular import LimeTabularExplainer
 
 from rrr import load_model, predict_proba, unstack
 from rrr.data import corner_mask
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.toy_color_rules import gradient_pixels, lime_pixels, region_share
 from rrr.training import as_tensor

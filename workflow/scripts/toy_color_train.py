@@ -7,7 +7,8 @@ neither: A = both, with the much larger λ1 of the reference.
 import numpy as np
 import torch
 
-from rrr.experiments import log_to, set_threads, train_replicates, write_json
+from rrr.experiments import train_replicates
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import save_model
 from rrr.toy_color_rules import condition_masks, rule_scores
 
@@ -24,6 +25,7 @@ model, history, metrics = train_replicates(
 )
 metrics.update(rule_scores(model, d["Xt"][: sm.params.score_rows], sm.params.cutoff))
 metrics.update(condition=condition, annotated_features=int(0 if feature_mask is None else feature_mask.sum()))
-save_model(model, sm.output.model, seeds=sm.params.seeds, l1=l1, train=dict(sm.params.train), condition=condition)
+save_model(model, sm.output.model, seeds=sm.params.seeds, l1=l1, train=dict(sm.params.train), condition=condition,
+           code=sm.params.code)
 history.to_frame().to_csv(sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

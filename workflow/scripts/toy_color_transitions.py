@@ -13,7 +13,7 @@ import torch
 
 from rrr import fit, mlp_stack
 from rrr.data import corner_mask
-from rrr.experiments import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json
 from rrr.models import save_model
 from rrr.toy_color_rules import first_rows_masks, log_grid, rule_scores
 from rrr.training import accuracy
@@ -64,5 +64,5 @@ for key in ("test_accuracy", "rule1_score", "rule2_score"):
     per_value = np.asarray(metrics[key]).reshape(len(values), len(seeds))
     for value, row in zip(values, per_value):
         metrics[f"{key}@{value:g}"] = row.tolist()
-save_model(model, sm.output.model, seeds=seeds, values=values, l1=l1, train=dict(p.train))
+save_model(model, sm.output.model, seeds=seeds, values=values, l1=l1, train=dict(p.train), code=sm.params.code)
 write_json(metrics, sm.output.metrics)
