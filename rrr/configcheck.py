@@ -262,6 +262,15 @@ def _merge(base: dict, overlay: Mapping) -> dict:
     return base
 
 
+def load_config(*files: str | Path) -> dict:
+    """The config Snakemake would see for these files, in ``--configfile`` order (the main config first; a profile
+    such as ``config/smoke.yaml`` is an overlay of ``config/config.yaml``), each file checked as it is read."""
+    config: dict = {}
+    for f in files:
+        _merge(config, check_config_file(f))
+    return config
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m rrr.configcheck [overlay.yaml ...]``: check config/config.yaml and the overlays as Snakemake
     would merge them. Snakemake parses ``--configfile`` overlays before the workflow starts, so a syntax error or
@@ -277,10 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files = [f for f in [args.main] if f.exists() and f not in args.configfiles] + list(args.configfiles)
     try:
-        config: dict = {}
-        for f in files:
-            _merge(config, check_config_file(f))
-        check_config(config, files, args.schemas)
+        check_config(load_config(*files), files, args.schemas)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
-import yaml
 from torch import nn
 
 from rrr import input_gradients
@@ -28,6 +27,7 @@ from rrr.adversarial_metrics import (
 from rrr.attacks import fgsm, iterated_tgsm, jsma, tgsm, transfer_accuracies
 from rrr.claims import claim_switches, load_claims
 from rrr.cnn import load_cnn, reference_cnn, save_cnn
+from rrr.configcheck import load_config
 from rrr.data.adversarial import MODELS, first_of_each_class, load_adversarial_data, reference_transfer
 from rrr.defenses import (
     INSENSITIVE_VARIANTS,
@@ -472,9 +472,10 @@ def test_evaluation_metrics_concatenate_seeds_and_are_deterministic():
     assert json.dumps(metrics) == json.dumps(_fake_metrics([0.0, 0.3, 0.4], seeds=(0, 1), n=7)[0])
 
 
-@pytest.mark.parametrize("profile", ["config.yaml", "smoke.yaml"])
-def test_every_adversarial_claim_metric_is_written_by_the_evaluation(profile: str):
-    epsilons = yaml.safe_load((REPO / "config" / profile).read_text())["adversarial"]["evaluation"]["epsilons"]
+@pytest.mark.parametrize("overlays", [[], ["smoke.yaml"]])
+def test_every_adversarial_claim_metric_is_written_by_the_evaluation(overlays: list[str]):
+    config = load_config(*(REPO / "config" / name for name in ["config.yaml", *overlays]))
+    epsilons = config["adversarial"]["evaluation"]["epsilons"]
     metrics, _ = _fake_metrics(epsilons)
     assert ADV_CLAIMS
     for cid, claim in ADV_CLAIMS.items():
@@ -521,7 +522,7 @@ def test_table2_scoring_from_answers():
 
 def test_train_cnn_stops_with_a_named_error_when_the_weights_diverge():
     """Between logging steps only the weights can tell: they are checked at every epoch's end and the last batch."""
-    from rrr.training import TrainingDivergedError
+    from rrr.numerics import TrainingDivergedError
 
     y = torch.as_tensor(np.arange(32) % 2)
     x = torch.rand(32, 784)

@@ -21,6 +21,7 @@ from rrr.claims import (
     switched_on,
     verdict,
 )
+from rrr.configcheck import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 CLAIMS = load_claims(REPO / "config" / "claims")
@@ -226,9 +227,9 @@ def test_the_adversarial_chapter_is_judged_at_the_cpu_default():
         assert not CLAIMS[cid].get("comparable_at"), cid
 
 
-@pytest.mark.parametrize("profile", ["config.yaml", "smoke.yaml"])
-def test_every_claim_switch_is_a_boolean_of_the_config(profile: str):
-    config = yaml.safe_load((REPO / "config" / profile).read_text())
+@pytest.mark.parametrize("overlays", [[], ["smoke.yaml"]])
+def test_every_claim_switch_is_a_boolean_of_the_config(overlays: list[str]):
+    config = load_config(*(REPO / "config" / name for name in ["config.yaml", *overlays]))
     switches = {path for c in CLAIMS.values() for path in claim_switches(c)}
     assert switches, "the adversarial claims depend on their dataset being enabled"
     assert "adversarial.insensitive.train.insensitive-dbl" in switches  # and on the reading of "insensitive"

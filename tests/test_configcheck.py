@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rrr.configcheck import ConfigError, check_config, check_config_file, main
+from rrr.configcheck import ConfigError, check_config, check_config_file, load_config, main
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "workflow" / "schemas"
@@ -23,31 +23,34 @@ def _snakemake_n(cwd: Path, *overlays: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
-def _merged(*files: Path) -> dict:
-    config: dict = {}
-    for f in files:
-        for key, value in yaml.safe_load(f.read_text()).items():
-            if isinstance(value, dict) and isinstance(config.get(key), dict):
-                for k, v in value.items():  # two levels are enough for these overlays
-                    config[key][k] = {**config[key][k], **v} if isinstance(v, dict) and k in config[key] else v
-            else:
-                config[key] = value
-    return config
-
-
 def _check(tmp_path: Path, overlay: dict | str) -> str:
-    main_file = REPO / "config" / "smoke.yaml"
-    path = tmp_path / "overlay.yaml"
-    path.write_text(overlay if isinstance(overlay, str) else yaml.safe_dump(overlay, sort_keys=False))
+    """The error for ``overlay`` on top of the smoke profile (itself an overlay of config/config.yaml)."""
+    files = [REPO / "config" / "config.yaml", REPO / "config" / "smoke.yaml", tmp_path / "overlay.yaml"]
+    files[-1].write_text(overlay if isinstance(overlay, str) else yaml.safe_dump(overlay, sort_keys=False))
     with pytest.raises(ConfigError) as err:
-        check_config(_merged(main_file, path), [main_file, path], SCHEMAS)
+        check_config(load_config(*files), files, SCHEMAS)
     return str(err.value)
 
 
 def test_shipped_configs_pass():
-    for name in ("config.yaml", "smoke.yaml"):
-        path = REPO / "config" / name
-        check_config(check_config_file(path), [path], SCHEMAS)
+    """The default alone, and each profile as the overlay it is (merged over the default, as Snakemake does)."""
+    default = REPO / "config" / "config.yaml"
+    check_config(check_config_file(default), [default], SCHEMAS)
+    for name in ("smoke.yaml", "adversarial-paper.yaml"):
+        files = [default, REPO / "config" / name]
+        check_config(load_config(*files), files, SCHEMAS)
+
+
+def test_the_smoke_profile_is_an_overlay_of_only_what_differs():
+    default, smoke = (yaml.safe_load((REPO / "config" / n).read_text()) for n in ("config.yaml", "smoke.yaml"))
+
+    def same(overlay: dict, base: dict, where: str = "") -> list[str]:
+        return [f"{where}{k}" for k, v in overlay.items() if base.get(k) == v] + [
+            p for k, v in overlay.items() if isinstance(v, dict) and isinstance(base.get(k), dict)
+            for p in same(v, base[k], f"{where}{k}.")]
+
+    assert same(smoke, default) == [], "keys the smoke overlay repeats from config/config.yaml"
+    assert len((REPO / "config" / "smoke.yaml").read_text().splitlines()) < 150
 
 
 @pytest.mark.parametrize("overlay, key, suggestion", [
@@ -96,7 +99,7 @@ def test_section_schemas_reject_unknown_keys():
 def test_number_read_as_string_gets_the_hint(tmp_path: Path):
     message = _check(tmp_path, "decoy_mnist:\n  train:\n    lr: 1e-3\n")
     assert "decoy_mnist.train.lr = '1e-3'" in message
-    assert "overlay.yaml:3" in message and "smoke.yaml:" in message  # the file that set it, and what it overrode
+    assert "overlay.yaml:3" in message and "config.yaml:" in message  # the file that set it, and what it overrode
     assert "1.0e-3" in message and "0.001" in message
     message = _check(tmp_path, "decoy_mnist:\n  train:\n    epochs: 1e2\n")
     assert "decoy_mnist.train.epochs = '1e2'" in message and "write 100" in message
@@ -109,7 +112,7 @@ def test_null_section_is_named(tmp_path: Path):
 
 def test_missing_key_names_the_section_and_file(tmp_path: Path):
     main_file = tmp_path / "config.yaml"
-    cfg = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     del cfg["toy2d"]["train"]["lr"]
     main_file.write_text(yaml.safe_dump(cfg, sort_keys=False))
     with pytest.raises(ConfigError, match=r"toy2d\.train\.lr is missing \(toy2d\.train set in .*config\.yaml:\d+"):
@@ -156,7 +159,7 @@ def test_snakemake_rejects_misspelt_top_level_keys(project: Path):
 @pytest.mark.parametrize("name, text, expected", [
     ("null-section.yaml", "decoy_mnist: null\n", ["decoy_mnist = null (set in null-section.yaml:1", "mapping"]),
     ("lr.yaml", "decoy_mnist:\n  train:\n    lr: 1e-3\n",
-     ["decoy_mnist.train.lr = '1e-3' (set in lr.yaml:3, which overrides config/smoke.yaml:", "write 1.0e-3"]),
+     ["decoy_mnist.train.lr = '1e-3' (set in lr.yaml:3, which overrides config/config.yaml:", "write 1.0e-3"]),
 ])
 def test_snakemake_config_errors_name_file_line_and_key(project: Path, name: str, text: str, expected: list[str]):
     (project / name).write_text(text)

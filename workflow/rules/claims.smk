@@ -13,7 +13,7 @@ rule claims:
     log:
         f"{RESULTS}/logs/claims.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         claims_dir=lambda w, input: Path(input.claims[0]).parent,  # config/claims
         reference_dir=lambda w, input: Path(input.references[0]).parent if input.references else None,

@@ -25,7 +25,7 @@ rule decoy_mnist_data:
     log:
         f"{RESULTS}/logs/decoy_mnist_data.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         seed=config["decoy_mnist"]["data_seed"],
         n_train=config["decoy_mnist"]["n_train"],

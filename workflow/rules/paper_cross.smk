@@ -12,7 +12,7 @@ rule table1_metrics:
     wildcard_constraints:
         dataset="|".join(TABLE1_DATASETS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     script:
         "../scripts/table1_metrics.py"
 
@@ -31,7 +31,7 @@ rule paper_table1:
     log:
         f"{RESULTS}/logs/paper_table1.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         datasets=TABLE1_DATASETS,
         paper={

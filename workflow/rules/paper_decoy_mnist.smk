@@ -20,7 +20,7 @@ rule decoy_mnist_train:
     wildcard_constraints:
         condition="|".join(DM_CONDITIONS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -45,7 +45,7 @@ rule decoy_mnist_gradients:
     wildcard_constraints:
         condition="|".join(DM_CONDITIONS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         n_rows=max(DM["explained_test_rows"]) + 1,
@@ -69,7 +69,7 @@ rule paper_fig09:
     log:
         f"{RESULTS}/logs/paper_fig09.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         conditions=DM_CONDITIONS,
         rows=DM["explained_test_rows"],
@@ -105,7 +105,7 @@ rule decoy_mnist_fooled:
     log:
         f"{RESULTS}/logs/decoy_mnist_fooled.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         lime=DM_LIME,
@@ -130,7 +130,7 @@ rule paper_fig06:
     log:
         f"{RESULTS}/logs/paper_fig06.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     script:
         "../scripts/paper_fig06.py"
 
@@ -145,7 +145,7 @@ rule timing_decoy_mnist:
     log:
         f"{RESULTS}/logs/timing_decoy_mnist.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         lime=DM_LIME,
@@ -180,7 +180,7 @@ rule decoy_mnist_fae:
     wildcard_constraints:
         round=r"[1-9]\d*",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -204,7 +204,7 @@ rule decoy_mnist_fae_gradients:
     log:
         f"{RESULTS}/logs/decoy_mnist_fae_gradients.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         **DM_FAE_PARAMS,
@@ -231,7 +231,7 @@ rule paper_fig10_decoy_mnist:
     log:
         f"{RESULTS}/logs/paper_fig10_decoy_mnist.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         **DM_FAE_PARAMS,
     script:
@@ -257,7 +257,7 @@ rule decoy_mnist_crossval:
     benchmark:
         f"{RESULTS}/benchmarks/decoy-mnist-crossval.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -287,7 +287,7 @@ rule paper_fig11:
     log:
         f"{RESULTS}/logs/paper_fig11.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         max_plotted_exponent=DM_CV["max_plotted_exponent"],
         balance_band=DM_CV["balance_band"],

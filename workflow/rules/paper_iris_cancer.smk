@@ -26,7 +26,7 @@ rule iris_cancer_data:
     wildcard_constraints:
         split_set="|".join(IC_SPLIT_SETS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         n_splits=lambda w: IC_SPLIT_SETS[w.split_set][0],
         seed=lambda w: IC_SPLIT_SETS[w.split_set][1],
@@ -49,7 +49,7 @@ rule iris_cancer_train:
     wildcard_constraints:
         condition="|".join(IC_CONDITIONS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: IC_THREADS
     resources:
         mem_mb=2000,
@@ -74,7 +74,7 @@ rule iris_cancer_explain:
     log:
         f"{RESULTS}/logs/iris_cancer_explain.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: IC_THREADS
     params:
         split=IC["explained_split"],
@@ -95,7 +95,7 @@ rule timing_iris_cancer:
     log:
         f"{RESULTS}/logs/timing_iris_cancer.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: IC_THREADS
     params:
         split=IC["explained_split"],
@@ -118,7 +118,7 @@ rule iris_cancer_fae:
     benchmark:
         f"{RESULTS}/benchmarks/iris-cancer-fae.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: IC_THREADS
     resources:
         mem_mb=2000,
@@ -141,7 +141,7 @@ rule iris_cancer_fae_gradients:
     log:
         f"{RESULTS}/logs/iris_cancer_fae_gradients.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: IC_THREADS
     script:
         "../scripts/iris_cancer_fae_gradients.py"
@@ -163,7 +163,7 @@ rule paper_fig07:
     log:
         f"{RESULTS}/logs/paper_fig07.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         reference_usage=IC_REFERENCE["lime_model"]["iris_usage"],
     script:
@@ -186,7 +186,7 @@ rule paper_fig08:
     log:
         f"{RESULTS}/logs/paper_fig08.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         conditions=IC_CONDITIONS,
         paper={
@@ -214,7 +214,7 @@ rule paper_fig10_iris_cancer:
     log:
         f"{RESULTS}/logs/paper_fig10_iris_cancer.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         trial=IC["fae"]["shown_trial"],
         rows=IC["fae"]["explained_rows"],

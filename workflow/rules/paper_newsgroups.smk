@@ -17,7 +17,7 @@ rule newsgroups_data:
     log:
         f"{RESULTS}/logs/newsgroups_data.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         n_train=NG["n_train"],
         n_test=NG["n_test"],
@@ -40,7 +40,7 @@ rule newsgroups_train:
     benchmark:
         f"{RESULTS}/benchmarks/newsgroups-train-plain.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -65,7 +65,7 @@ rule newsgroups_fae:
     benchmark:
         f"{RESULTS}/benchmarks/newsgroups-fae.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -94,7 +94,7 @@ rule newsgroups_gradients:
     wildcard_constraints:
         condition="|".join(NG_CONDITIONS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         rows=lambda w: NG_EXPLAINED if w.condition == "plain" else [NG["fae"]["document"]],
@@ -115,7 +115,7 @@ rule newsgroups_lime:
     log:
         f"{RESULTS}/logs/newsgroups_lime.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         seeds=NG["seeds"],
@@ -135,7 +135,7 @@ rule timing_newsgroups:
     log:
         f"{RESULTS}/logs/timing_newsgroups.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         lime=NG["lime"],
@@ -163,7 +163,7 @@ rule paper_fig05:
     log:
         f"{RESULTS}/logs/paper_fig05.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         document=NG["fig05_document"],
     script:
@@ -188,7 +188,7 @@ rule paper_fig13:
     log:
         f"{RESULTS}/logs/paper_fig13.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         documents=NG["fig13_documents"],
     script:
@@ -212,7 +212,7 @@ rule paper_fig10_newsgroups:
     log:
         f"{RESULTS}/logs/paper_fig10_newsgroups.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         shown_rounds=NG["fae"]["shown_rounds"],
         max_words=NG["fae"]["max_words"],

@@ -12,7 +12,7 @@ rule toy2d_data:
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         seed=T2D["data_seed"],
         n=lambda w: T2D["n_two_class" if w.dataset == "two-class" else "n_three_class"],
@@ -35,7 +35,7 @@ rule toy2d_train:
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         seeds=T2D["seeds"],
@@ -56,7 +56,7 @@ rule toy2d_gradients:
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         quiver_points=T2D["quiver_points"],
@@ -82,7 +82,7 @@ rule paper_fig01:
     log:
         f"{RESULTS}/logs/paper_fig01.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         datasets=T2D_DATASETS,
         paper_train={d: paper_value(f"toy2d_{d.replace('-', '_')}_train") for d in T2D_DATASETS},

@@ -25,7 +25,7 @@ rule toy_color_data:
     log:
         f"{RESULTS}/logs/toy_color_data.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         n_train=TC["n_train"],
         n_test=TC["n_test"],
@@ -50,7 +50,7 @@ rule toy_color_train:
     wildcard_constraints:
         condition="|".join(TC_CONDITIONS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -76,7 +76,7 @@ rule timing_toy_color:
     log:
         f"{RESULTS}/logs/timing_toy_color.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: 1
     resources:
         runtime=30,
@@ -100,7 +100,7 @@ rule toy_color_fae:
     benchmark:
         f"{RESULTS}/benchmarks/toy-color-fae.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -137,7 +137,7 @@ rule toy_color_l1_sweep:
     benchmark:
         f"{RESULTS}/benchmarks/toy-color-l1-sweep.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: 1
     resources:
         mem_mb=3000,
@@ -163,7 +163,7 @@ rule toy_color_count_sweep:
     benchmark:
         f"{RESULTS}/benchmarks/toy-color-count-sweep.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: 1
     resources:
         mem_mb=4000,
@@ -189,7 +189,7 @@ rule toy_color_always_include:
     wildcard_constraints:
         n=r"\d+",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: 1
     resources:
         runtime=30,
@@ -214,7 +214,7 @@ rule toy_color_less_data:
     wildcard_constraints:
         size=r"\d+",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: 1
     resources:
         runtime=30,
@@ -241,7 +241,7 @@ rule toy_color_less_data_summary:
     log:
         f"{RESULTS}/logs/toy_color_less_data_summary.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         conditions=TC_LESS_DATA,
         below=TC["less_data"]["below"],
@@ -270,7 +270,7 @@ rule paper_fig02:
     log:
         f"{RESULTS}/logs/paper_fig02.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         cutoff=TC["cutoff"],
         top_features=TC["lime"]["top_features"],
@@ -299,7 +299,7 @@ rule paper_fig03:
     log:
         f"{RESULTS}/logs/paper_fig03.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     script:
         "../scripts/paper_fig03.py"
 
@@ -320,7 +320,7 @@ rule paper_fig04:
     log:
         f"{RESULTS}/logs/paper_fig04.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         cutoff=TC["cutoff"],
         paper_test=[paper_value(f"toy_color_fae_theta{i}_test") for i in range(TC["fae"]["rounds"])],
@@ -344,7 +344,7 @@ rule paper_fig12:
     log:
         f"{RESULTS}/logs/paper_fig12.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         paper_level=paper_value("toy_color_less_data_pro_rule1_below_100"),
         stored=TC_REFERENCE["stored_models_test_accuracy"],

@@ -11,7 +11,7 @@ rule provenance:
     log:
         f"{RESULTS}/logs/provenance.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         configfiles=provenance_configfiles(),
         commit=PROVENANCE_GIT["commit"],

@@ -11,7 +11,7 @@ rule claims_table:
     log:
         f"{RESULTS}/logs/claims_table.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     script:
         "../scripts/claims_table.py"
 

@@ -102,7 +102,7 @@ rule adv_data:
     log:
         f"{RESULTS}/logs/adv_data/{{dataset}}.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         source=lambda w: ADV["datasets"][w.dataset]["source"],
         split_seed=ADV["split_seed"],
@@ -134,7 +134,7 @@ rule adv_train:
         model=r"normal|teacher|distilled|advtrain|insensitive-cs|insensitive-dbl|doubleback|both"
         r"|(doubleback|insensitive-cs|insensitive-dbl)@[0-9.e+]+",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=6000,
@@ -176,7 +176,7 @@ rule adv_evaluate:
     log:
         f"{RESULTS}/logs/adv_evaluate/{{dataset}}.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -206,7 +206,7 @@ rule adv_attack_grids:
     log:
         f"{RESULTS}/logs/adv_attack_grids/{{dataset}}.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         gpu=ADV_GPU,
@@ -235,7 +235,7 @@ rule adv_lambda_selection:
     log:
         f"{RESULTS}/logs/adv_lambda_selection/{{dataset}}.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         models=ADV_GRID_MODELS,
@@ -271,7 +271,7 @@ for _number, _attack, _slug in ((14, "fgsm", "fgsm-transfer"), (18, "tgsm", "tgs
         log:
             f"{RESULTS}/logs/thesis_fig{_number}.log",
         conda:
-            "../envs/rrr.yaml"
+            "../../envs/rrr.yaml"
         params:
             attack=_attack,
             datasets=ADV_DATASETS,
@@ -300,7 +300,7 @@ rule thesis_fig15:
     log:
         f"{RESULTS}/logs/thesis_fig15.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         dataset=ADV["figures"]["second_dataset"],
         source=ADV["datasets"][ADV["figures"]["second_dataset"]]["source"],
@@ -325,7 +325,7 @@ rule thesis_fig16:
     log:
         f"{RESULTS}/logs/thesis_fig16.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         eps=ADV["datasets"]["mnist"]["venn_eps"],
         models=["normal", "advtrain", "doubleback"],
@@ -348,7 +348,7 @@ rule thesis_fig19:
     log:
         f"{RESULTS}/logs/thesis_fig19.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         models=ADV_FIGURE_MODELS,
         insensitive=ADV_INSENSITIVE_SHOWN,
@@ -372,7 +372,7 @@ rule thesis_fig20:
     log:
         f"{RESULTS}/logs/thesis_fig20.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         models=adv_figure_models(ADV["figures"]["jsma_models"]),
         rows=[0, 1],
@@ -395,7 +395,7 @@ rule thesis_fig21:
     log:
         f"{RESULTS}/logs/thesis_fig21.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         datasets=ADV_DATASETS,
         switched_off=ADV_SWITCHED_OFF,
@@ -421,7 +421,7 @@ rule thesis_fig22:
     log:
         f"{RESULTS}/logs/thesis_fig22.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         datasets=ADV_DATASETS,
         switched_off=ADV_SWITCHED_OFF,
@@ -446,7 +446,7 @@ rule adv_table2_stimuli:
     log:
         f"{RESULTS}/logs/adv_table2_stimuli/{{dataset}}.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         gpu=ADV_GPU,
@@ -484,7 +484,7 @@ rule thesis_table2:
     log:
         f"{RESULTS}/logs/thesis_table2.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         datasets=ADV_TABLE2_DATASETS,
         switched_off=[d for d in ADV["table2"]["datasets"] if d not in ADV_DATASETS],

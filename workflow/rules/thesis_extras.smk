@@ -19,7 +19,7 @@ rule extras_fae2d:
     benchmark:
         f"{RESULTS}/benchmarks/thesis-fae2d.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         cfg=TX["fae2d"],
@@ -45,7 +45,7 @@ rule thesis_fig13:
     log:
         f"{RESULTS}/logs/thesis_fig13.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     script:
         "../scripts/thesis_fig13.py"
 
@@ -67,7 +67,7 @@ rule extras_hessian:
     benchmark:
         f"{RESULTS}/benchmarks/thesis-hessian.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         cfg=TX["hessian"],
@@ -94,7 +94,7 @@ rule thesis_fig24:
     log:
         f"{RESULTS}/logs/thesis_fig24.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         shown=TX["hessian"]["shown_lambdas"],
     script:
@@ -111,7 +111,7 @@ rule extras_l1l2_data:
     log:
         f"{RESULTS}/logs/extras_l1l2_data.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         dataset=TX["l1l2"]["dataset"],
         n_train=TX["l1l2"]["n_train"],
@@ -136,7 +136,7 @@ rule extras_l1l2_train:
     wildcard_constraints:
         norm="|".join(L1L2_NORMS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -160,7 +160,7 @@ rule extras_l1l2_attack:
     benchmark:
         f"{RESULTS}/benchmarks/thesis-l1l2-attack.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         cfg=TX["l1l2"],
@@ -184,7 +184,7 @@ rule thesis_fig23:
     log:
         f"{RESULTS}/logs/thesis_fig23.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         cfg=TX["l1l2"],
     script:
@@ -199,7 +199,7 @@ rule extras_squares_data:
     log:
         f"{RESULTS}/logs/extras_squares_data.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         seed=TX["squares"]["data_seed"],
         n_autoencoder=TX["squares"]["n_autoencoder"],
@@ -222,7 +222,7 @@ rule extras_squares_autoencoder:
     benchmark:
         f"{RESULTS}/benchmarks/thesis-squares-autoencoder.tsv"
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         cfg=TX["squares"]["autoencoder"],
@@ -246,7 +246,7 @@ rule extras_squares_train:
     wildcard_constraints:
         kind="|".join(SQUARES_KINDS),
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     threads: config["threads"]
     params:
         cfg=TX["squares"],
@@ -270,7 +270,7 @@ rule thesis_fig25:
     log:
         f"{RESULTS}/logs/thesis_fig25.log",
     conda:
-        "../envs/rrr.yaml"
+        "../../envs/rrr.yaml"
     params:
         thesis_normal=paper_value("thesis_squares_normal_size_test"),
     script:

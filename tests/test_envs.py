@@ -1,0 +1,32 @@
+"""The conda environment the rules name (envs/rrr.yaml) holds every runtime dependency of the package."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CONDA_NAMES = {"torch": "pytorch", "matplotlib": "matplotlib-base", "seaborn": "seaborn-base"}  # conda-forge's
+
+
+def _name(requirement: str) -> str:
+    return re.match(r"[A-Za-z0-9_.\-]+", requirement.strip()).group(0).lower()
+
+
+def test_the_rules_environment_lists_every_runtime_dependency():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    env = yaml.safe_load((REPO / "envs" / "rrr.yaml").read_text())
+    conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)}
+    pip = {_name(d) for d in env["dependencies"] if isinstance(d, dict) for d in d.get("pip", [])}
+    missing = [r for r in project["dependencies"] if CONDA_NAMES.get(_name(r), _name(r)) not in conda | pip]
+    assert not missing, f"envs/rrr.yaml lacks {missing} (pyproject.toml's dependencies)"
+
+
+def test_every_rule_names_that_environment():
+    for smk in (REPO / "workflow" / "rules").glob("*.smk"):
+        for path in re.findall(r"conda:\s*\n\s*\"([^\"]+)\"", smk.read_text()):
+            assert (smk.parent / path).resolve() == REPO / "envs" / "rrr.yaml", (smk.name, path)
+    assert (REPO / "envs" / "rrr.post-deploy.sh").is_file()  # beside the env file, where snakemake looks for it
