@@ -24,6 +24,8 @@ rule decoy_mnist_data:
         f"{RESULTS}/data/decoy-mnist.npz",
     log:
         f"{RESULTS}/logs/decoy_mnist_data.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-data.tsv"
     conda:
         "../../envs/rrr.yaml"
     params:

@@ -9,6 +9,8 @@ rule table1_metrics:
         f"{RESULTS}/metrics/table1/{{dataset}}.json",
     log:
         f"{RESULTS}/logs/table1_metrics/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/table1-metrics-{{dataset}}.tsv"
     wildcard_constraints:
         dataset="|".join(TABLE1_DATASETS),
     conda:

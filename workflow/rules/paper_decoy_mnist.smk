@@ -42,6 +42,8 @@ rule decoy_mnist_gradients:
         f"{RESULTS}/gradients/decoy-mnist/{{condition}}.npz",
     log:
         f"{RESULTS}/logs/decoy_mnist_gradients/{{condition}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-gradients-{{condition}}.tsv"
     wildcard_constraints:
         condition="|".join(DM_CONDITIONS),
     conda:
@@ -104,6 +106,8 @@ rule decoy_mnist_fooled:
         metrics=f"{RESULTS}/metrics/decoy-mnist-fooled/plain.json",
     log:
         f"{RESULTS}/logs/decoy_mnist_fooled.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-fooled.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -144,6 +148,8 @@ rule timing_decoy_mnist:
         f"{RESULTS}/metrics/timing/decoy-mnist.json",
     log:
         f"{RESULTS}/logs/timing_decoy_mnist.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/timing-decoy-mnist.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -203,6 +209,8 @@ rule decoy_mnist_fae_gradients:
         f"{RESULTS}/gradients/decoy-mnist-fae/explanations.npz",
     log:
         f"{RESULTS}/logs/decoy_mnist_fae_gradients.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-fae-gradients.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]

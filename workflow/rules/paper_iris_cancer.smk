@@ -23,6 +23,8 @@ rule iris_cancer_data:
         f"{RESULTS}/data/iris-cancer-{{split_set}}.npz",
     log:
         f"{RESULTS}/logs/iris_cancer_data/{{split_set}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/iris-cancer-data-{{split_set}}.tsv"
     wildcard_constraints:
         split_set="|".join(IC_SPLIT_SETS),
     conda:
@@ -73,6 +75,8 @@ rule iris_cancer_explain:
         f"{RESULTS}/gradients/iris-cancer/lime-comparison.npz",
     log:
         f"{RESULTS}/logs/iris_cancer_explain.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/iris-cancer-explain.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: IC_THREADS
@@ -94,6 +98,8 @@ rule timing_iris_cancer:
         f"{RESULTS}/metrics/timing/iris-cancer.json",
     log:
         f"{RESULTS}/logs/timing_iris_cancer.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/timing-iris-cancer.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: IC_THREADS
@@ -140,6 +146,8 @@ rule iris_cancer_fae_gradients:
         f"{RESULTS}/gradients/iris-cancer/fae.npz",
     log:
         f"{RESULTS}/logs/iris_cancer_fae_gradients.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/iris-cancer-fae-gradients.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: IC_THREADS

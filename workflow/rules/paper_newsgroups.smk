@@ -16,6 +16,8 @@ rule newsgroups_data:
         text=f"{RESULTS}/data/newsgroups-text.json",
     log:
         f"{RESULTS}/logs/newsgroups_data.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/newsgroups-data.tsv"
     conda:
         "../../envs/rrr.yaml"
     params:
@@ -91,6 +93,8 @@ rule newsgroups_gradients:
         NG_GRADIENTS,
     log:
         f"{RESULTS}/logs/newsgroups_gradients/{{condition}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/newsgroups-gradients-{{condition}}.tsv"
     wildcard_constraints:
         condition="|".join(NG_CONDITIONS),
     conda:
@@ -114,6 +118,8 @@ rule newsgroups_lime:
         metrics=f"{RESULTS}/metrics/newsgroups/lime.json",
     log:
         f"{RESULTS}/logs/newsgroups_lime.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/newsgroups-lime.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -134,6 +140,8 @@ rule timing_newsgroups:
         f"{RESULTS}/metrics/timing/newsgroups.json",
     log:
         f"{RESULTS}/logs/timing_newsgroups.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/timing-newsgroups.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]

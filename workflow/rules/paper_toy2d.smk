@@ -9,6 +9,8 @@ rule toy2d_data:
         f"{RESULTS}/data/toy2d-{{dataset}}.npz",
     log:
         f"{RESULTS}/logs/toy2d_data/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy2d-data-{{dataset}}.tsv"
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
     conda:
@@ -53,6 +55,8 @@ rule toy2d_gradients:
         f"{RESULTS}/gradients/toy2d/{{dataset}}.npz",
     log:
         f"{RESULTS}/logs/toy2d_gradients/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy2d-gradients-{{dataset}}.tsv"
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
     conda:

@@ -24,6 +24,8 @@ rule toy_color_data:
         f"{RESULTS}/data/toy-color.npz",
     log:
         f"{RESULTS}/logs/toy_color_data.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy-color-data.tsv"
     conda:
         "../../envs/rrr.yaml"
     params:
@@ -75,6 +77,8 @@ rule timing_toy_color:
         lime=f"{RESULTS}/explanations/toy-color/lime.npz",
     log:
         f"{RESULTS}/logs/timing_toy_color.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/timing-toy-color.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: 1
@@ -186,6 +190,8 @@ rule toy_color_always_include:
         metrics=f"{TC_METRICS}/always-include/n{{n}}.json",
     log:
         f"{RESULTS}/logs/toy_color_always_include/{{n}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy-color-always-include-{{n}}.tsv"
     wildcard_constraints:
         n=r"\d+",
     conda:
@@ -211,6 +217,8 @@ rule toy_color_less_data:
         metrics=f"{TC_METRICS}/less-data/n{{size}}.json",
     log:
         f"{RESULTS}/logs/toy_color_less_data/{{size}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy-color-less-data-{{size}}.tsv"
     wildcard_constraints:
         size=r"\d+",
     conda:
@@ -240,6 +248,8 @@ rule toy_color_less_data_summary:
         f"{TC_METRICS}/less-data.json",
     log:
         f"{RESULTS}/logs/toy_color_less_data_summary.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/toy-color-less-data-summary.tsv"
     conda:
         "../../envs/rrr.yaml"
     params:

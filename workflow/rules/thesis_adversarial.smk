@@ -101,6 +101,8 @@ rule adv_data:
         f"{RESULTS}/data/adversarial/{{dataset}}.npz",
     log:
         f"{RESULTS}/logs/adv_data/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/adv-data-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
     params:
@@ -175,6 +177,8 @@ rule adv_evaluate:
         table=f"{RESULTS}/tables/adversarial/{{dataset}}-transfer.csv",
     log:
         f"{RESULTS}/logs/adv_evaluate/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/adv-evaluate-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -205,6 +209,8 @@ rule adv_attack_grids:
         f"{RESULTS}/attacks/adversarial/{{dataset}}/grids.npz",
     log:
         f"{RESULTS}/logs/adv_attack_grids/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/adv-attack-grids-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -234,6 +240,8 @@ rule adv_lambda_selection:
         f"{RESULTS}/tables/adversarial/{{dataset}}-lambda-selection.csv",
     log:
         f"{RESULTS}/logs/adv_lambda_selection/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/adv-lambda-selection-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -445,6 +453,8 @@ rule adv_table2_stimuli:
         directory(f"{RESULTS}/table2-stimuli/{{dataset}}"),
     log:
         f"{RESULTS}/logs/adv_table2_stimuli/{{dataset}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/adv-table2-stimuli-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]

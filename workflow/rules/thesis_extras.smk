@@ -110,6 +110,8 @@ rule extras_l1l2_data:
         f"{RESULTS}/data/thesis-l1l2-{TX['l1l2']['dataset']}.npz",
     log:
         f"{RESULTS}/logs/extras_l1l2_data.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/extras-l1l2-data.tsv"
     conda:
         "../../envs/rrr.yaml"
     params:
@@ -198,6 +200,8 @@ rule extras_squares_data:
         f"{RESULTS}/data/thesis-squares.npz",
     log:
         f"{RESULTS}/logs/extras_squares_data.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/extras-squares-data.tsv"
     conda:
         "../../envs/rrr.yaml"
     params:
