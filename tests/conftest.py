@@ -28,7 +28,7 @@ def mirror() -> Path:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A scratch copy of the workflow, config and profiles, for running snakemake without touching the checkout."""
-    for part in ("workflow", "config", "profiles"):
+    """A scratch copy of the workflow, config, profiles and envs: snakemake runs there, never in the checkout."""
+    for part in ("workflow", "config", "profiles", "envs"):
         shutil.copytree(REPO / part, tmp_path / part)
     return tmp_path
