@@ -142,7 +142,7 @@ def _resolve(module: str, names: list[str], here: Path) -> set[Path]:
                 found.add(sub)  # `from rrr.plots import iris_cancer`: a submodule
             elif owner.name == "__init__.py" and name in _lazy_exports(owner):
                 found |= _resolve(_lazy_exports(owner)[name], [], here)  # a lazily re-exported name
-            elif not (owner == PACKAGE_DIR / "__init__.py"):
+            elif owner != PACKAGE_DIR / "__init__.py":
                 found.add(owner)  # a name defined in the module itself
         if not names and owner != PACKAGE_DIR / "__init__.py":
             found.add(owner)
@@ -162,7 +162,7 @@ def imported_files(path: Path) -> frozenset[Path]:
 def _imports(path: Path, source: str) -> frozenset[Path]:
     found: set[Path] = set()
     parts = _package_parts(path)
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(ast.parse(source, filename=str(path))):  # a syntax error names the file
         if isinstance(node, ast.Import):
             for alias in node.names:
                 found |= _resolve(alias.name, [], path)

@@ -88,3 +88,14 @@ def test_module_fingerprints_name_real_modules():
         assert "rrr.no_such_module" in str(error)
     else:
         raise AssertionError("an unknown module must be an error")
+
+
+def test_a_script_with_a_syntax_error_is_named(tmp_path: Path):
+    script = tmp_path / "broken.py"
+    script.write_text("def f(:\n")
+    try:
+        code_fingerprint(script)
+    except SyntaxError as error:
+        assert error.filename == str(script)
+    else:
+        raise AssertionError("a syntax error must not pass")
