@@ -30,3 +30,20 @@ def test_every_rule_names_that_environment():
         for path in re.findall(r"conda:\s*\n\s*\"([^\"]+)\"", smk.read_text()):
             assert (smk.parent / path).resolve() == REPO / "envs" / "rrr.yaml", (smk.name, path)
     assert (REPO / "envs" / "rrr.post-deploy.sh").is_file()  # beside the env file, where snakemake looks for it
+
+
+def _locked(lock: str) -> dict[str, str]:
+    return {m[0].lower(): m[1] for m in re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+) \\$", lock, flags=re.M)}
+
+
+def test_the_lock_pins_every_dependency_with_hashes_and_torch_on_cpu():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    lock = (REPO / "envs" / "cpu.lock").read_text()
+    locked = _locked(lock)
+    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+    missing = [r for r in wanted if _name(r).replace("_", "-") not in locked]
+    assert not missing, f"envs/cpu.lock lacks {missing}: regenerate it with `bash envs/lock.sh`"
+    assert locked["torch"].endswith("+cpu"), "envs/cpu.lock must pin torch's CPU build"
+    assert lock.count("--hash=sha256:") >= len(locked), "every locked package needs its hash"
+    assert "--require-hashes -r envs/cpu.lock" in (REPO / ".ci" / "run").read_text()
+    assert "--require-hashes -r envs/cpu.lock" in (REPO / "README.md").read_text()
