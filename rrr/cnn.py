@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rrr.atomic import atomic_path
+
 BN_EPS = 1e-3
 BN_MOMENTUM = 0.1  # TF decay 0.9
 
@@ -103,11 +105,8 @@ def reference_cnn(side: int = 28, n_classes: int = 10, *, lcn: bool = False, see
 
 def save_cnn(model: ReferenceCNN, path: str | Path, **info: object) -> None:
     """Save weights and buffers plus the architecture and ``info`` (atomically)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save({"config": model.config, "state": model.state_dict(), "info": json.loads(json.dumps(info))}, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        torch.save({"config": model.config, "state": model.state_dict(), "info": json.loads(json.dumps(info))}, tmp)
 
 
 def load_cnn(path: str | Path, device: str | torch.device = "cpu") -> ReferenceCNN:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -40,6 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rrr.explanations import explained_output
+from rrr.atomic import atomic_path
 from rrr.numerics import check_finite
 
 # The two readings of the reference's "insensitive" models (module docstring; README, adversarial chapter).
@@ -178,11 +178,8 @@ def training_fingerprint(model: nn.Module, x: torch.Tensor, y: torch.Tensor, obj
 
 def save_checkpoint(path: str | Path, state: Mapping) -> None:
     """``torch.save`` to a temporary sibling, then rename: a kill mid-write leaves the previous checkpoint."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    torch.save(dict(state), tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        torch.save(dict(state), tmp)
 
 
 def load_checkpoint(path: str | Path, fingerprint: Mapping) -> dict | None:

@@ -1,7 +1,9 @@
-"""What a workflow job needs around its work: a log file, a thread count, and JSON outputs written atomically.
+"""What a workflow job needs around its work: a log file, a thread count, and outputs written atomically.
 
-Metrics files keep no wall-clock times (they go to ``<name>.timing.json`` beside them), so two runs of a job write the
-same bytes.
+Every output a script writes goes through :func:`rrr.atomic.atomic_path` (here, or in the library function that
+writes it), so a killed job leaves no half-written file. Metrics files keep no wall-clock times (they go to
+``<name>.timing.json`` beside them), so two runs of a job write the same bytes. Array files record the code
+fingerprint that made them in ``<name>.json`` beside them, as model files do.
 """
 
 from __future__ import annotations
@@ -11,8 +13,15 @@ import logging
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
+
+from rrr.atomic import atomic_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def log_to(path: str | Path) -> None:
@@ -40,10 +49,8 @@ def timing_path(metrics_path: str | Path) -> Path:
 
 
 def _write_atomically(data: Mapping, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2))
 
 
 def write_json(data: Mapping, path: str | Path) -> None:
@@ -60,6 +67,35 @@ def write_json(data: Mapping, path: str | Path) -> None:
             _write_atomically(timings, timing_path(path))
             data = {k: v for k, v in data.items() if k not in TIMING_KEYS}
     _write_atomically(data, path)
+
+
+def write_npz(path: str | Path, *, code: str, compressed: bool = True, **arrays: object) -> None:
+    """Write arrays to an ``.npz`` atomically, and ``<path>.json`` beside it with the code fingerprint (``code``, the
+    rule's ``params.code``) and each array's shape, so a cached file says which code made it. ``compressed=False``
+    for arrays read often and whole (MNIST-sized images load several times faster)."""
+    shapes = {name: list(np.shape(a)) for name, a in arrays.items()}
+    _write_atomically({"code": code, "arrays": shapes}, Path(f"{path}.json"))
+    with atomic_path(path) as tmp:
+        (np.savez_compressed if compressed else np.savez)(tmp, **arrays)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, **to_csv: object) -> None:
+    """``frame.to_csv(path, **to_csv)``, atomically."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, **to_csv)
+
+
+def write_text(text: str, path: str | Path) -> None:
+    """Write UTF-8 text atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def save_torch(obj: object, path: str | Path, *, code: str) -> None:
+    """``torch.save(obj, path)`` atomically, and ``<path>.json`` beside it with the code fingerprint that made it."""
+    _write_atomically({"code": code}, Path(f"{path}.json"))
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def read_json(path: str | Path) -> dict:

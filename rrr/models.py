@@ -17,6 +17,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from rrr.atomic import atomic_path
+
 
 class StackedLinear(nn.Module):
     """``S`` independent affine maps; input (S, B, in) -> output (S, B, out)."""
@@ -150,15 +152,10 @@ def save_tensors(path: str | Path, tensors: Mapping[str, torch.Tensor], **metada
 
     Both are written atomically. :func:`load_tensors` reads them back without unpickling any code.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for target, write in (
-        (Path(str(path) + ".json"), lambda f: f.write_text(json.dumps(metadata, indent=2, default=str))),
-        (path, lambda f: torch.save(dict(tensors), f)),
-    ):
-        tmp = target.with_name(target.name + ".tmp")
-        write(tmp)
-        tmp.replace(target)
+    with atomic_path(f"{path}.json") as tmp:
+        tmp.write_text(json.dumps(metadata, indent=2, default=str))
+    with atomic_path(path) as tmp:
+        torch.save(dict(tensors), tmp)
 
 
 def load_tensors(path: str | Path, map_location: str | torch.device | None = None) -> tuple[dict, dict]:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from rrr.atomic import atomic_path
+
 MIRROR_ENV = "RRR_DATA_MIRROR"
 CHUNK = 1 << 20
 DOWNLOAD_TIMEOUT_S = 60
@@ -285,7 +287,8 @@ def fetch(dataset: str, dest_dir: Path, mirror: Path | None = None) -> list[Path
             used, source = _download(dest_dir, spec)
         paths.append(dest_dir / used.name)
         record[spec.name] = {"file": used.name, "source": source, used.algorithm: used.checksum}
-    (dest_dir / f"{dataset}.provenance.json").write_text(json.dumps(record, indent=2) + "\n")
+    with atomic_path(dest_dir / f"{dataset}.provenance.json") as tmp:
+        tmp.write_text(json.dumps(record, indent=2) + "\n")
     return paths
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from rrr.data.acquire import CorruptDataError, MissingDataError
+from rrr.atomic import atomic_path
 from rrr.data.idx import read_idx
 from rrr import reference as reference_files
 
@@ -61,12 +62,13 @@ class AdversarialData:
 
     def save(self, path: str | Path) -> None:
         """Uncompressed .npz (MNIST-sized arrays load in a fraction of a second)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.tmp.npz")
-        np.savez(tmp, X=self.X, y=self.y, Xv=self.Xv, yv=self.yv, Xt=self.Xt, yt=self.yt,
-                            source=self.source, side=self.side, clip=np.asarray(self.clip))
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            np.savez(tmp, **self.arrays())
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What :meth:`save` writes and :meth:`load` reads back."""
+        return dict(X=self.X, y=self.y, Xv=self.Xv, yv=self.yv, Xt=self.Xt, yt=self.yt,
+                    source=np.asarray(self.source), side=np.asarray(self.side), clip=np.asarray(self.clip))
 
     @classmethod
     def load(cls, path: str | Path) -> AdversarialData:

@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
+from rrr.atomic import atomic_path  # noqa: E402
 
 PALETTE = sns.color_palette("colorblind")
 POSITIVE, NEGATIVE = PALETTE[0], PALETTE[1]  # blue raises, orange lowers the explained output
@@ -31,11 +32,8 @@ def save_figure(fig: plt.Figure, png: str | Path, pdf: str | Path | None = None)
     for path in (png, pdf):
         if path is None:
             continue
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-        fig.savefig(tmp, bbox_inches="tight")
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, bbox_inches="tight")
     plt.close(fig)
 
 

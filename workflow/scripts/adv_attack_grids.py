@@ -8,7 +8,7 @@ from rrr.attacks import iterated_tgsm, jsma
 from rrr.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
 from rrr.defenses import predict_logits
-from rrr.jobs import log_to, set_threads
+from rrr.jobs import log_to, set_threads, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -36,4 +36,4 @@ for name, model in models.items():
         adv, _ = jsma(model, x, targets, theta=ev["jsma_theta"], gamma=ev["jsma_gamma"], clip=data.clip)
         out[f"{name}_jsma"] = adv.reshape(len(rows), 10, -1)
         out[f"{name}_jsma_pred"] = predictions(model, adv).reshape(len(rows), 10)
-np.savez_compressed(sm.output[0], **out)
+write_npz(sm.output[0], code=sm.params.code, **out)

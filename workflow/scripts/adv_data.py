@@ -4,7 +4,7 @@ import sys
 
 from rrr.data.acquire import DataError
 from rrr.data.adversarial import load_adversarial_data
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -12,5 +12,5 @@ try:
     data = load_adversarial_data(sm.params.source, sm.input[0], seed=sm.params.split_seed)
 except DataError as error:  # a message for the user, not a traceback
     sys.exit(f"error: {error}")
-data.save(sm.output[0])
+write_npz(sm.output[0], code=sm.params.code, compressed=False, **data.arrays())
 print(f"{data.label}: train {len(data.X)}, validation {len(data.Xv)}, test {len(data.Xt)}, pixels in {data.clip}")

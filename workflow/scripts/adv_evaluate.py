@@ -23,7 +23,7 @@ from rrr.attacks import transfer_accuracies
 from rrr.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
 from rrr.defenses import predict_logits
-from rrr.jobs import log_to, read_json, set_threads, write_json
+from rrr.jobs import log_to, read_json, set_threads, write_csv, write_json, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -65,9 +65,9 @@ for seed in p.seeds:
                 stats[f"{name}_{attack}_norm"] = gradient.norm(dim=1).cpu().numpy()
             stats[f"{name}_log_probs"] = F.log_softmax(predict_logits(model, xs).double(), -1).cpu().numpy()
             stats[f"{name}_explanations"] = input_gradients(model, shown, "sum_log_prob").cpu().numpy()
-        np.savez_compressed(sm.output.statistics, **stats)
+        write_npz(sm.output.statistics, code=sm.params.code, **stats)
 transfer = {k: np.stack(v) for k, v in transfer.items()}  # leading axis: seed
-np.savez_compressed(sm.output.transfer, models=np.asarray(p.models), seeds=np.asarray(p.seeds),
+write_npz(sm.output.transfer, code=sm.params.code, models=np.asarray(p.models), seeds=np.asarray(p.seeds),
                     epsilons=np.asarray(ev["epsilons"]), labels=y, **transfer)
 
 metrics, rows = evaluation_metrics(
@@ -76,4 +76,4 @@ metrics, rows = evaluation_metrics(
     accuracy={a: transfer[f"{a}_accuracy"] for a in ("fgsm", "tgsm")},
     unperturbed={a: transfer[f"{a}_unperturbed"] for a in ("fgsm", "tgsm")}, statements=statements)
 write_json(metrics, sm.output.metrics)
-pd.DataFrame(rows).to_csv(sm.output.table, index=False)
+write_csv(pd.DataFrame(rows), sm.output.table, index=False)

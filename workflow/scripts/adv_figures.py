@@ -7,7 +7,7 @@ import pandas as pd
 
 from rrr import reference as reference_files
 from rrr.data.adversarial import LABELS, MODELS, reference_transfer
-from rrr.jobs import read_json
+from rrr.jobs import read_json, write_csv
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import transfer_figure
 
@@ -38,4 +38,4 @@ def transfer_figure_and_table(sm) -> None:
                                  "accuracy_sd": values.std(ddof=1) if len(values) > 1 else 0.0,
                                  "n_seeds": len(values), "n_images": m["n_attack"], "batches": m["batches_normal"],
                                  "thesis_reference": reference})
-    pd.DataFrame(rows).to_csv(sm.output[2], index=False)
+    write_csv(pd.DataFrame(rows), sm.output[2], index=False)

@@ -9,7 +9,7 @@ from rrr.attacks import fgsm
 from rrr.cnn import load_cnn, load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData
 from rrr.defenses import accuracy
-from rrr.jobs import log_to, set_threads
+from rrr.jobs import log_to, set_threads, write_csv
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -31,4 +31,4 @@ table["eligible"] = table["clean_validation_accuracy"] >= sm.params.min_relative
 table["selected"] = False
 for _, group in table[table["eligible"]].groupby("penalty"):
     table.loc[group[score].idxmax(), "selected"] = True
-table.to_csv(sm.output[0], index=False)
+write_csv(table, sm.output[0], index=False)

@@ -19,7 +19,8 @@ from rrr.attacks import iterated_tgsm, jsma
 from rrr.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import CLASS_NAMES, AdversarialData, first_of_each_class
 from rrr.defenses import predict_logits
-from rrr.jobs import log_to, set_threads
+from rrr.atomic import atomic_path
+from rrr.jobs import log_to, set_threads, write_csv, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -56,11 +57,13 @@ key = []
 for position, k in enumerate(order, start=1):
     stim = chosen[k]
     img = np.kron(stim["image"].reshape(data.side, data.side), np.ones((8, 8)))
-    plt.imsave(out / f"stimulus-{position:02d}.png", img, cmap="gray", vmin=data.clip[0], vmax=data.clip[1])
+    with atomic_path(out / f"stimulus-{position:02d}.png") as tmp:
+        plt.imsave(tmp, img, cmap="gray", vmin=data.clip[0], vmax=data.clip[1])
     key.append({"order": position, "file": f"stimulus-{position:02d}.png", "dataset": sm.wildcards.dataset,
                 "attack": p.attack, **{k2: v for k2, v in stim.items() if k2 != "image"},
                 "original_label": names[stim["original"]], "target_label": names[stim["target"]]})
-pd.DataFrame(key).to_csv(out / "answer_key.csv", index=False)
-pd.DataFrame({"subject": "", "dataset": sm.wildcards.dataset, "order": range(1, len(key) + 1),
-              "most_plausible": "", "second_most_plausible": ""}).to_csv(out / "answer_sheet.csv", index=False)
-np.savez_compressed(out / "stimuli.npz", images=np.stack([chosen[k]["image"] for k in order]), order=order)
+write_csv(pd.DataFrame(key), out / "answer_key.csv", index=False)
+sheet = pd.DataFrame({"subject": "", "dataset": sm.wildcards.dataset, "order": range(1, len(key) + 1),
+                      "most_plausible": "", "second_most_plausible": ""})
+write_csv(sheet, out / "answer_sheet.csv", index=False)
+write_npz(out / "stimuli.npz", code=sm.params.code, images=np.stack([chosen[k]["image"] for k in order]), order=order)

@@ -17,7 +17,7 @@ import torch
 from rrr.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
 from rrr.data.adversarial import AdversarialData
 from rrr.defenses import accuracy, batch_schedule, describe, model_seed, objective_for, soft_labels, train_cnn
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_csv, write_json, write_text
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -63,10 +63,8 @@ for seed, path in zip(p.seeds, sm.output.models):
     timings["seconds_per_batch"].append(seconds / n_batches)
     save_cnn(model, path, **{k: v for k, v in metrics.items() if k not in ("seeds", "model_seeds")}, seed=seed,
              model_seed=init, code=sm.params.code, **scores)
-pd.concat(histories).to_csv(sm.output.history, index=False)
+write_csv(pd.concat(histories), sm.output.history, index=False)
 write_json(metrics | per_seed, sm.output.metrics)
-timings_tmp = Path(f"{sm.output.timings}.tmp")  # written as is (write_json would split the seconds off again)
-timings_tmp.write_text(json.dumps(timings, indent=2))
-timings_tmp.replace(sm.output.timings)
+write_text(json.dumps(timings, indent=2), sm.output.timings)  # as is (write_json would split the seconds off again)
 for checkpoint in checkpoints:  # every model is written: the checkpoints have done their job
     checkpoint.unlink(missing_ok=True)

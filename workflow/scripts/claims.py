@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from rrr.claims import claims_table, headline, load_claims
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_csv
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -12,6 +12,4 @@ for claim_id in sorted(claims.keys() - set(sm.params.claim_ids)):
     print(f"left out: {claim_id} ({sm.params.left_out.get(claim_id, 'not in this config')})")
 table = claims_table({c: claims[c] for c in sm.params.claim_ids}, Path(sm.params.metrics_root), sm.config)
 print(headline(table["verdict"]))
-tmp = Path(sm.output[0]).with_suffix(".tmp")
-table.to_csv(tmp, index=False)
-tmp.replace(sm.output[0])
+write_csv(table, sm.output[0], index=False)

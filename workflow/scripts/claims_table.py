@@ -1,12 +1,11 @@
 """Render results/{profile}/claims.csv as an HTML table with the verdict of each claim; the headline is its title."""
 
 import html
-from pathlib import Path
 
 import pandas as pd
 
 from rrr.claims import Z, headline
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_text
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -58,6 +57,4 @@ config/claims/README.md for the rule.</p>
 {styled.to_html()}
 </body></html>
 """
-tmp = Path(sm.output[0]).with_suffix(".tmp")
-tmp.write_text(page, encoding="utf-8")
-tmp.replace(sm.output[0])
+write_text(page, sm.output[0])

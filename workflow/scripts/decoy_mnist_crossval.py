@@ -12,7 +12,7 @@ import numpy as np
 from decoy_mnist_experiments import l1_label
 from rrr import save_model
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_csv, write_json
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -47,5 +47,5 @@ for split in ("test", "validation"):
     metrics[f"best_{split}_l1"] = [l1_values[b] for b in best]
     metrics[f"best_{split}_abs_log10_ratio"] = np.abs(np.log10(best_ratio)).tolist()
 save_model(model, sm.output.model, seeds=seeds, l1=l1, train=dict(p.train), n_validation=v, code=sm.params.code)
-history.to_frame().to_csv(sm.output.history, index=False)
+write_csv(history.to_frame(), sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

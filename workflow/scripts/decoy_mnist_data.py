@@ -2,10 +2,9 @@
 
 from pathlib import Path
 
-import numpy as np
 
 from rrr.data.decoy_mnist import make_decoy_mnist
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -15,6 +14,4 @@ for key in ("Xr", "X", "y", "E"):
     data[key] = data[key][:n_train]
 for key in ("Xtr", "Xt", "yt", "Et"):
     data[key] = data[key][:n_test]
-tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
-np.savez_compressed(tmp, **data)
-tmp.replace(sm.output[0])
+write_npz(sm.output[0], code=sm.params.code, **data)

@@ -11,7 +11,7 @@ import torch
 from decoy_mnist_experiments import l1_label, stacked_explanation_mask
 from rrr import load_model, save_model, stack, unstack
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_csv, write_json
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -48,5 +48,5 @@ for i, lam in enumerate(p.l1):
         metrics[f"{key}_{l1_label(lam)}"] = metrics[key][chain]
 save_model(model, sm.output.model, seeds=init_seeds, l1=l1, train=dict(p.train), fae_seeds=list(p.seeds),
            code=sm.params.code)
-history.to_frame().to_csv(sm.output.history, index=False)
+write_csv(history.to_frame(), sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

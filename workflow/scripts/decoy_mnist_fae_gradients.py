@@ -3,12 +3,11 @@
 Output arrays are indexed [round, λ1, seed, row]; round 0 (θ0, shared) is repeated per λ1.
 """
 
-from pathlib import Path
 
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba, stack, unstack
-from rrr.jobs import log_to, set_threads
+from rrr.jobs import log_to, set_threads, write_npz
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -30,13 +29,12 @@ for r, model in enumerate(models):
         g, pr = np.tile(g, (n_l1, 1, 1)), np.tile(pr, (n_l1, 1, 1))
     gradients.append(g.reshape(n_l1, n_seeds, *g.shape[1:]))
     probabilities.append(pr.reshape(n_l1, n_seeds, *pr.shape[1:]))
-tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
-np.savez_compressed(
-    tmp,
+write_npz(
+    sm.output[0],
+    code=sm.params.code,
     images=images,
     labels=d["yt"][p.rows],
     l1=np.asarray(p.l1, dtype=float),
     gradients=np.stack(gradients),
     probabilities=np.stack(probabilities),
 )
-tmp.replace(sm.output[0])

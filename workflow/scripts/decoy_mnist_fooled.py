@@ -8,7 +8,6 @@ seed, the share of the A = 0 model's test errors that predict the decoy's digit 
 digit within one shade step of it (chance: at most 3/9).
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,7 +20,7 @@ from decoy_mnist_experiments import (
     swatch_shade,
 )
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json, write_npz
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -50,9 +49,9 @@ def predict(images: np.ndarray) -> np.ndarray:
 
 
 explanation = lime_image_explanation(predict, xt[i], sm.params.lime, labels=(pred, true))
-tmp = Path(sm.output.explanations).with_suffix(".tmp.npz")
-np.savez_compressed(
-    tmp,
+write_npz(
+    sm.output.explanations,
+    code=sm.params.code,
     index=i,
     image=xt[i],
     label=true,
@@ -66,7 +65,6 @@ np.savez_compressed(
     lime_predicted=superpixel_weights(explanation, pred),
     lime_true=superpixel_weights(explanation, true),
 )
-tmp.replace(sm.output.explanations)
 write_json(
     {
         "seeds": list(sm.params.seeds),

@@ -1,11 +1,10 @@
 """Cache input-gradient explanations (∇ max p̂, the paper's f_X) of a Decoy-MNIST model stack."""
 
-from pathlib import Path
 
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba
-from rrr.jobs import log_to, set_threads
+from rrr.jobs import log_to, set_threads, write_npz
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -17,12 +16,11 @@ x = as_tensor(images[: sm.params.n_rows])
 model = load_model(sm.input.model)
 x_stacked = x.expand(model.n_models, *x.shape)
 grads = input_gradients(model, x_stacked, "max_prob")
-tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
-np.savez_compressed(
-    tmp,
+write_npz(
+    sm.output[0],
+    code=sm.params.code,
     images=images[: sm.params.n_rows],
     labels=d["yt"][: sm.params.n_rows],
     gradients=grads.numpy(),
     probabilities=predict_proba(model, x).numpy(),
 )
-tmp.replace(sm.output[0])

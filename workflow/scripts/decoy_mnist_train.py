@@ -7,7 +7,7 @@ swatch) with λ1; ``baseline`` — the same MLP on plain MNIST.
 import numpy as np
 
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_csv, write_json
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -26,5 +26,5 @@ model, history, metrics = train_replicates(
 )
 metrics["condition"] = condition
 save_model(model, sm.output.model, seeds=sm.params.seeds, l1=l1, train=dict(sm.params.train), code=sm.params.code)
-history.to_frame().to_csv(sm.output.history, index=False)
+write_csv(history.to_frame(), sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

@@ -21,7 +21,7 @@ from rrr.diverse import (
     quadrant_grid,
     train_diverse_models,
 )
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, save_torch, set_threads, write_json, write_npz
 from rrr.hessian import smooth_mlp
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -111,12 +111,13 @@ for s in seeds:
     states.append([m.state_dict() for m in pair])
 joint["train_seconds"] = time.perf_counter() - start
 joint.update({k: [r[k] for r in rows] for k in rows[0]})
-torch.save({"hidden": div["hidden"], "seeds": seeds, "state_dicts": states}, sm.output.joint_model)
+save_torch({"hidden": div["hidden"], "seeds": seeds, "state_dicts": states}, sm.output.joint_model, code=sm.params.code)
 
 write_json(sequential, sm.output.sequential)
 write_json(joint, sm.output.joint)
-np.savez_compressed(
+write_npz(
     sm.output.surfaces,
+    code=sm.params.code,
     X=X,
     y=y,
     ticks=ticks,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, save_torch, set_threads, write_csv, write_json, write_npz
 from rrr.hessian import (
     evaluate_penalty,
     fit_input_penalty,
@@ -135,7 +135,7 @@ for sigma in est["sigmas"]:
                 }
             )
 table = pd.DataFrame(rows)
-table.to_csv(sm.output.estimator_csv, index=False)
+write_csv(table, sm.output.estimator_csv, index=False)
 ref = table[(table.sigma == est["claim_sigma"]) & (table.n_samples == max(est["n_samples"]))]
 estimator = {
     "seeds": seeds,
@@ -150,11 +150,14 @@ write_json(results["gradient"], sm.output.gradient)
 write_json(results["hessian"], sm.output.hessian)
 write_json(estimator, sm.output.estimator)
 for name, path in (("gradient", sm.output.gradient_model), ("hessian", sm.output.hessian_model)):
-    torch.save(
-        {"hidden": cfg["hidden"], "seeds": seeds, "lambdas": lambdas, "state_dict": trained[name].state_dict()}, path
+    save_torch(
+        {"hidden": cfg["hidden"], "seeds": seeds, "lambdas": lambdas, "state_dict": trained[name].state_dict()},
+        path,
+        code=sm.params.code,
     )
-np.savez_compressed(
+write_npz(
     sm.output.surfaces,
+    code=sm.params.code,
     X=X,
     y=y,
     ticks=view_ticks,

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_csv, write_json
 from rrr.models import load_tensors, unpack_states
 from rrr.training import accuracy
 from rrr.attacks import fgsm
@@ -104,4 +104,4 @@ for j, name in enumerate(names):
     metrics[f"whitebox_loss_{name}"] = loss[:, j, j].tolist()
 write_json(metrics, sm.output.metrics)
 mean = pd.DataFrame(loss.mean(axis=0), index=pd.Index(names, name="source"), columns=names)
-mean.to_csv(sm.output.matrix)
+write_csv(mean, sm.output.matrix)

@@ -7,7 +7,7 @@ import numpy as np
 
 from rrr.data.cifar10 import load_cifar10
 from rrr.data.decoy_mnist import load_mnist
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -20,4 +20,4 @@ else:  # mnist, fashion_mnist: the same IDX layout
 rng = np.random.default_rng(sm.params.seed)
 train = rng.permutation(len(y))[: sm.params.n_train]
 test = rng.permutation(len(yt))[: sm.params.n_test]
-np.savez_compressed(sm.output[0], X=X[train], y=y[train], Xt=Xt[test], yt=yt[test])
+write_npz(sm.output[0], code=sm.params.code, X=X[train], y=y[train], Xt=Xt[test], yt=yt[test])

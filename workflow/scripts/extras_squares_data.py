@@ -4,7 +4,7 @@ autoencoder (plus a held-out part), and the confounded train split with its two 
 import numpy as np
 
 from rrr.data.squares import FACTORS, make_squares, make_unlabelled_squares
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -19,4 +19,4 @@ for split, n, offset in (("train", p.n_train, 2), ("test_size", p.n_test, 3), ("
     images, labels, factors = make_squares(n, split, seed=seed * 100 + offset)
     arrays[split], arrays[f"{split}_labels"] = images, labels
     arrays[f"{split}_factors"] = np.stack([factors[f] for f in FACTORS], axis=1).astype(np.float32)
-np.savez_compressed(sm.output[0], factor_names=np.array(FACTORS), **arrays)
+write_npz(sm.output[0], code=sm.params.code, factor_names=np.array(FACTORS), **arrays)

@@ -12,7 +12,7 @@ import torch
 import rrr
 from rrr.autoencoder import ConvAutoencoder
 from rrr.diverse import gradient_cosines, train_diverse_models
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, save_torch, set_threads, write_json
 from rrr.models import load_tensors
 from rrr.hessian import smooth_mlp
 
@@ -84,5 +84,5 @@ for seed in cfg["seeds"]:
         states.append(
             {"seed": seed, "model": "pair", "state_dicts": [size_model.state_dict(), color_model.state_dict()]}
         )
-torch.save({"hidden": cfg["hidden"], "n_latent": n_latent, "entries": states}, sm.output.models)
+save_torch({"hidden": cfg["hidden"], "n_latent": n_latent, "entries": states}, sm.output.models, code=sm.params.code)
 write_json(metrics, sm.output.metrics)

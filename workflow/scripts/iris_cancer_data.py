@@ -1,16 +1,13 @@
 """Draw n random 2/3-1/3 Iris-Cancer splits, stacked: Xtr (S,67,34), Xte, Xte_out (Iris zeroed), ytr, yte."""
 
-from pathlib import Path
 
 import numpy as np
 
 from rrr.data.iris_cancer import iris_cancer_splits, iris_out, load_iris_cancer
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
 splits = iris_cancer_splits(sm.params.n_splits, sm.params.seed)
 splits["Xte_out"] = np.stack([iris_out(x) for x in splits["Xte"]])
-tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
-np.savez_compressed(tmp, **splits, feature_names=np.array(load_iris_cancer()[2]))
-tmp.replace(sm.output[0])
+write_npz(sm.output[0], code=sm.params.code, **splits, feature_names=np.array(load_iris_cancer()[2]))

@@ -1,13 +1,12 @@
 """Figure 7's explanations: input gradients ∂p̂_0/∂x and ∂p̂_1/∂x of one split's A = 0 model on
 its training rows, and LIME (continuous perturbation, reference §3 variant b) for the drawn rows."""
 
-from pathlib import Path
 
 import numpy as np
 
 from iris_cancer_measures import iris_usage, lime_tabular, lime_weights
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.jobs import log_to, set_threads
+from rrr.jobs import log_to, set_threads, write_npz
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -27,9 +26,9 @@ def predict(rows_: np.ndarray) -> np.ndarray:
 
 explainer = lime_tabular(x, settings, discretize=False)
 lime = np.stack([[lime_weights(explainer, predict, x[r], k, settings) for k in (0, 1)] for r in rows])
-tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
-np.savez_compressed(
-    tmp,
+write_npz(
+    sm.output[0],
+    code=sm.params.code,
     x=x,
     y=y,
     rows=np.asarray(rows),
@@ -38,4 +37,3 @@ np.savez_compressed(
     lime=lime,  # (drawn row, class, feature)
     iris_usage=iris_usage(input_gradients(model, x_t, "max_prob"), sm.params.cutoff),
 )
-tmp.replace(sm.output[0])

@@ -12,7 +12,7 @@ from iris_cancer_measures import iris_usage, top_k_iris_count
 from rrr import input_gradients
 from rrr.data.iris_cancer import iris_mask
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_csv, write_json
 from rrr.models import save_model
 from rrr.training import as_tensor
 
@@ -43,5 +43,5 @@ metrics |= {
     "iris_top_k": top_k_iris_count(train_grads, sm.params.top_k).tolist(),
 }
 save_model(model, sm.output.model, seeds=seeds, l1=l1, train=dict(sm.params.train), code=sm.params.code)
-history.to_frame().to_csv(sm.output.history, index=False)
+write_csv(history.to_frame(), sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

@@ -8,10 +8,9 @@ Small profiles keep the first n documents of each split before the vectorizer is
 import json
 from pathlib import Path
 
-import numpy as np
 
 from rrr.data.newsgroups import load_newsgroups, tfidf_features
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_npz, write_text
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -23,9 +22,7 @@ train_texts, y = d["train_texts"][:n_train], d["train_labels"][:n_train]
 test_texts, yt = d["test_texts"][:n_test], d["test_labels"][:n_test]
 X, Xt, vectorizer = tfidf_features(train_texts, test_texts, max_features=sm.params.max_features)
 
-tmp = Path(sm.output.npz).with_suffix(".tmp.npz")
-np.savez_compressed(tmp, X=X, y=y, Xt=Xt, yt=yt)
-tmp.replace(sm.output.npz)
+write_npz(sm.output.npz, code=sm.params.code, X=X, y=y, Xt=Xt, yt=yt)
 text = {
     **counts,
     "target_names": d["target_names"],
@@ -33,6 +30,4 @@ text = {
     "idf": vectorizer.idf_.tolist(),
     "test_texts": test_texts,
 }
-tmp = Path(sm.output.text).with_suffix(".tmp")
-tmp.write_text(json.dumps(text))
-tmp.replace(sm.output.text)
+write_text(json.dumps(text), sm.output.text)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from rrr import find_another_explanation, mlp_stack, save_model, stack, unstack
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_csv, write_json
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -65,4 +65,4 @@ members = [unstack(r.model, s) for r in results for s in range(len(seeds))]
 save_model(stack(members), sm.output.model, seeds=seeds, rounds=rounds, order="round-major", l1=sm.params.l1,
            code=sm.params.code)
 frames = [r.history.to_frame().assign(round=i) for i, r in enumerate(results)]
-pd.concat(frames).rename(columns={"model": "seed_index"}).to_csv(sm.output.history, index=False)
+write_csv(pd.concat(frames).rename(columns={"model": "seed_index"}), sm.output.history, index=False)

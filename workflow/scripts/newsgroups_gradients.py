@@ -4,12 +4,11 @@ Positive entries raise the probability of the ``toward`` class; for two classes 
 gradient of the predicted class's probability (the paper's f_X) is this one times ±1.
 """
 
-from pathlib import Path
 
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba
-from rrr.jobs import log_to, read_json, set_threads
+from rrr.jobs import log_to, read_json, set_threads, write_npz
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -20,13 +19,12 @@ toward = read_json(sm.input.text)["target_names"].index(sm.params.toward)
 x = np.load(sm.input.data)["Xt"][rows]
 model = load_model(sm.input.model)
 stacked = as_tensor(x).expand(model.n_models, *x.shape)
-tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
-np.savez_compressed(
-    tmp,
+write_npz(
+    sm.output[0],
+    code=sm.params.code,
     rows=np.array(rows),
     inputs=x,
     toward=toward,
     gradients=input_gradients(model, stacked, "prob", target=toward).numpy(),
     probabilities=predict_proba(model, x).numpy(),
 )
-tmp.replace(sm.output[0])

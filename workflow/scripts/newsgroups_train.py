@@ -3,7 +3,7 @@
 import numpy as np
 
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, read_json, set_threads, write_json
+from rrr.jobs import log_to, read_json, set_threads, write_csv, write_json
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -22,5 +22,5 @@ metrics.update(
     n_test_available=text["n_test_available"],
 )
 save_model(model, sm.output.model, seeds=sm.params.seeds, l1=0.0, train=dict(sm.params.train), code=sm.params.code)
-history.to_frame().to_csv(sm.output.history, index=False)
+write_csv(history.to_frame(), sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)

@@ -4,11 +4,10 @@ Blue words support soc.religion.christian, orange ones alt.atheism; opacity |w| 
 Gradients are ∂p̂(christian)/∂x restricted to the document's words; LIME's are its 10 words.
 """
 
-from pathlib import Path
 
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import log_to, read_json, write_text
 from rrr.plots import use_style
 from rrr.plots.newsgroups import Document, Panel, draw_documents, explanations_html, save_documents
 from rrr.text_explanations import document_word_weights
@@ -41,5 +40,5 @@ caption = (
     f"Words are blue if they support {positive} and orange if they support {negative}, with opacity "
     "|w| / max|w| (IJCAI 2017, Figure 5)."
 )
-Path(sm.output.html).write_text(explanations_html([document], "Figure 5: LIME vs input gradients", caption))
+write_text(explanations_html([document], "Figure 5: LIME vs input gradients", caption), sm.output.html)
 save_documents(draw_documents([document]), sm.output.png, sm.output.pdf)

@@ -3,11 +3,10 @@
 Here blue supports the predicted label and orange opposes it; opacity |w| / max|w|.
 """
 
-from pathlib import Path
 
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import log_to, read_json, write_text
 from rrr.plots import use_style
 from rrr.plots.newsgroups import Document, Panel, draw_documents, explanations_html, save_documents
 from rrr.text_explanations import document_word_weights
@@ -41,5 +40,5 @@ for row in sm.params.documents:
 caption = (
     "Blue supports the predicted label, orange opposes it; opacity |w| / max|w| (IJCAI 2017, Appendix C, Figure 13)."
 )
-Path(sm.output.html).write_text(explanations_html(documents, "Figure 13: longer 20 Newsgroups examples", caption))
+write_text(explanations_html(documents, "Figure 13: longer 20 Newsgroups examples", caption), sm.output.html)
 save_documents(draw_documents(documents), sm.output.png, sm.output.pdf)

@@ -1,10 +1,9 @@
 """Table 1: LIME vs input-gradient seconds per explanation, ours next to the paper's."""
 
-from pathlib import Path
 
 import pandas as pd
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import log_to, read_json, write_csv
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -28,6 +27,4 @@ for dataset, path in zip(sm.params.datasets, sm.input):
             "paper_speedup": round(paper_lime / paper_grad),
         }
     )
-tmp = Path(sm.output[0]).with_suffix(".tmp")
-pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.6g")
-tmp.replace(sm.output[0])
+write_csv(pd.DataFrame(rows), sm.output[0], index=False, float_format="%.6g")

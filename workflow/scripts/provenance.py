@@ -3,14 +3,11 @@
 import json
 from pathlib import Path
 
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_text
 from rrr.provenance import collect
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
 record = collect(sm.config, sm.params.configfiles, Path(sm.scriptdir).parents[1], code=sm.params.rules_code)  # repo
 print(json.dumps(record["git"], indent=2))
-out = Path(sm.output[0])
-tmp = out.with_suffix(".json.tmp")
-tmp.write_text(json.dumps(record, indent=2) + "\n")
-tmp.replace(out)
+write_text(json.dumps(record, indent=2) + "\n", sm.output[0])

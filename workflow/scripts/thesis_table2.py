@@ -6,10 +6,10 @@ from pathlib import Path
 import pandas as pd
 from thesis_table2_score import table2
 
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_csv
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
 key = pd.concat([pd.read_csv(Path(d) / "answer_key.csv") for d in sm.input.stimuli])
 answers = pd.read_csv(sm.input.answers) if sm.input.answers else None
-table2(key, answers, sm.params.paper).to_csv(sm.output[0], index=False)
+write_csv(table2(key, answers, sm.params.paper), sm.output[0], index=False)

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy.stats import fisher_exact
 
 from rrr import reference as reference_files
+from rrr.jobs import write_csv
 
 NA = {"n/a", "na", "none", ""}
 
@@ -97,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--reference", help="folder of adversarial.yaml (default: the repository's config/reference)")
     args = parser.parse_args(argv)
     key = pd.concat([pd.read_csv(k) for k in args.keys])
-    table2(key, pd.read_csv(args.answers), thesis_table2(args.reference)).to_csv(args.out, index=False)
+    write_csv(table2(key, pd.read_csv(args.answers), thesis_table2(args.reference)), args.out, index=False)
 
 
 if __name__ == "__main__":

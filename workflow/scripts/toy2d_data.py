@@ -1,16 +1,12 @@
 """Generate one 2D toy dataset (spec §1.5): two_class_2d or three_class_2d."""
 
-from pathlib import Path
 
-import numpy as np
 
 from rrr.data import three_class_2d, two_class_2d
-from rrr.jobs import log_to
+from rrr.jobs import log_to, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
 make = two_class_2d if sm.wildcards.dataset == "two-class" else three_class_2d
 X, y = make(n=sm.params.n, seed=sm.params.seed)
-tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
-np.savez_compressed(tmp, X=X, y=y)
-tmp.replace(sm.output[0])
+write_npz(sm.output[0], code=sm.params.code, X=X, y=y)

@@ -4,13 +4,12 @@ Saves, over a ``quiver_points``² grid, ∇p̂_k and ∇log p̂_k for every clas
 the predicted class over a finer ``region_points``² grid, and a subsample of the training data.
 """
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.jobs import log_to, set_threads
+from rrr.jobs import log_to, set_threads, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 log_to(sm.log[0])
@@ -33,9 +32,9 @@ region_axes, region_x = grid(p.region_points)
 quiver_axes, quiver_x = grid(p.quiver_points)
 q = torch.as_tensor(quiver_x)
 keep = np.random.default_rng(0).permutation(len(X))[: p.scatter_points]
-tmp = Path(sm.output[0]).with_suffix(".tmp.npz")
-np.savez_compressed(
-    tmp,
+write_npz(
+    sm.output[0],
+    code=sm.params.code,
     region_x=region_axes[0],
     region_y=region_axes[1],
     regions=predict_proba(model, region_x).argmax(dim=-1).numpy().reshape(p.region_points, p.region_points),
@@ -46,4 +45,3 @@ np.savez_compressed(
     data_x=X[keep],
     data_y=y[keep],
 )
-tmp.replace(sm.output[0])

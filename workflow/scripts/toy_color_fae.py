@@ -6,12 +6,11 @@ from seed s + 1000·i, a fresh initialization as in the reference).
 """
 
 import time
-from pathlib import Path
 
 import numpy as np
 
 from rrr import find_another_explanation, input_gradients, mlp_stack
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json, write_npz
 from rrr.models import save_model
 from rrr.toy_color_rules import rule_scores
 from rrr.training import as_tensor
@@ -53,6 +52,4 @@ for i, r in enumerate(rounds):
     save_model(r.model, sm.output.models[i], seeds=round_seeds(i), l1=r.l1, train=dict(p.train), fae_round=i,
                code=sm.params.code)
 write_json(metrics, sm.output.metrics)
-tmp = Path(sm.output.gradients).with_suffix(".tmp.npz")
-np.savez_compressed(tmp, images=d["Xt"][: p.grid_rows], gradients=np.stack(grid_gradients))
-tmp.replace(sm.output.gradients)
+write_npz(sm.output.gradients, code=sm.params.code, images=d["Xt"][: p.grid_rows], gradients=np.stack(grid_gradients))

@@ -8,14 +8,13 @@ The dense LIME weights are cached for Figure 2, and the JSON also records, per i
 corner share of each method's Figure-2 dots and their overlap.
 """
 
-from pathlib import Path
 
 import numpy as np
 from lime.lime_tabular import LimeTabularExplainer
 
 from rrr import load_model, predict_proba, unstack
 from rrr.data import corner_mask
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_json, write_npz
 from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.toy_color_rules import gradient_pixels, lime_pixels, region_share
 from rrr.training import as_tensor
@@ -57,9 +56,14 @@ dots_lime = lime_pixels(weights, settings["top_features"])
 dots_gradient = gradient_pixels(gradients.numpy(), sm.params.cutoff)
 overlap = (dots_lime & dots_gradient).sum(axis=1) / np.maximum((dots_lime | dots_gradient).sum(axis=1), 1)
 
-tmp = Path(sm.output.lime).with_suffix(".tmp.npz")
-np.savez_compressed(tmp, images=rows, lime_weights=weights, lime_labels=labels, gradients=gradients.numpy())
-tmp.replace(sm.output.lime)
+write_npz(
+    sm.output.lime,
+    code=sm.params.code,
+    images=rows,
+    lime_weights=weights,
+    lime_labels=labels,
+    gradients=gradients.numpy(),
+)
 write_json(
     {
         "lime_seconds_per_explanation": lime_seconds,

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import log_to, set_threads, write_csv, write_json
 from rrr.models import save_model
 from rrr.toy_color_rules import condition_masks, rule_scores
 
@@ -27,5 +27,5 @@ metrics.update(rule_scores(model, d["Xt"][: sm.params.score_rows], sm.params.cut
 metrics.update(condition=condition, annotated_features=int(0 if feature_mask is None else feature_mask.sum()))
 save_model(model, sm.output.model, seeds=sm.params.seeds, l1=l1, train=dict(sm.params.train), condition=condition,
            code=sm.params.code)
-history.to_frame().to_csv(sm.output.history, index=False)
+write_csv(history.to_frame(), sm.output.history, index=False)
 write_json(metrics, sm.output.metrics)
