@@ -15,8 +15,8 @@ import time
 
 import torch
 
-from rrr.cnn import reference_cnn
-from rrr.defenses import objective_for, objective_loss
+from rrr.adversarial.cnn import reference_cnn
+from rrr.adversarial.defenses import objective_for, objective_loss
 
 DEFENSES = ("normal", "doubleback", "insensitive-cs", "advtrain", "both")  # insensitive-dbl costs what doubleback does
 

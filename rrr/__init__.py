@@ -1,8 +1,11 @@
 """rrr — "Right for the Right Reasons": explanation regularization for PyTorch models.
 
-Public API: input gradients and masks (:mod:`rrr.explanations`), the RRR objective
-(:mod:`rrr.losses`), training (:mod:`rrr.training`), find-another-explanation
-(:mod:`rrr.fae`), λ1 balancing (:mod:`rrr.balance`) and the paper's MLP (:mod:`rrr.models`).
+The method, at the top of the package: input gradients and masks (:mod:`rrr.explanations`), the RRR objective
+(:mod:`rrr.losses`), training (:mod:`rrr.training`), find-another-explanation (:mod:`rrr.fae`), λ1 balancing
+(:mod:`rrr.balance`) and the paper's MLP (:mod:`rrr.models`). The experiments live in subpackages: the paper's in
+:mod:`rrr.paper`, the thesis's adversarial chapter in :mod:`rrr.adversarial`, its other chapters in
+:mod:`rrr.extras`; datasets in :mod:`rrr.data`, figures in :mod:`rrr.plots`. What the workflow needs around them
+(jobs, claims, configuration, fingerprints, provenance) sits beside the method and is not exported here.
 The names below are imported on first use (PEP 562), so ``import rrr.claims`` (which the workflow
 reads while it parses) does not pay for importing torch.
 """
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from rrr import _moved
 
 _EXPORTS = {
     "GRADIENT_KINDS": "rrr.explanations",
@@ -22,6 +27,7 @@ _EXPORTS = {
     "TrainingExplodingWarning": "rrr.numerics",
     "accuracy": "rrr.training",
     "balance_l1": "rrr.balance",
+    "concat_stacks": "rrr.models",
     "check_finite": "rrr.numerics",
     "explanation_mask": "rrr.fae",
     "find_another_explanation": "rrr.fae",
@@ -36,12 +42,14 @@ _EXPORTS = {
     "predict_proba": "rrr.training",
     "rrr_loss": "rrr.losses",
     "save_model": "rrr.models",
+    "smooth_mlp": "rrr.models",
     "stack": "rrr.models",
-    "train_diverse_models": "rrr.diverse",
+    "train_diverse_models": "rrr.extras.diverse",
     "unstack": "rrr.models",
 }
 __all__ = sorted(_EXPORTS)
-__version__ = "0.1.0"
+_moved.install()  # the chapters' old module names (rrr.cnn, rrr.hessian, ...) still import, with a warning
+__version__ = "0.2.0"
 
 
 def __getattr__(name: str) -> Any:

@@ -28,9 +28,21 @@ class FAERound:
     test_accuracy: float | np.ndarray | None
 
 
-def explanation_mask(model: nn.Module, x: ArrayLike, cutoff: float = 0.67) -> torch.Tensor:
-    """M_c[f_X | θ]: the largest-magnitude entries of ∇ max_k p̂_k over ``x``."""
-    return largest_gradient_mask(input_gradients(model, as_tensor(x), "max_prob"), cutoff)
+def explanation_mask(model: nn.Module, x: ArrayLike, cutoff: float = 0.67, chunk: int | None = None) -> torch.Tensor:
+    """M_c[f_X | θ]: the largest-magnitude entries of ∇ max_k p̂_k over ``x``.
+
+    For a stack of S models (``model.n_models``) and rows ``x`` (N, D) shared by all, the mask is (S, N, D), each
+    model's own. ``chunk`` rows at a time bound the float gradients held at once (S·chunk·D); the mask is per row,
+    so chunking does not change it.
+    """
+    x = as_tensor(x)
+    n_models = getattr(model, "n_models", None)
+    parts = []
+    for rows in x.split(chunk, dim=-2) if chunk else [x]:
+        if n_models is not None and rows.dim() == 2:
+            rows = rows.expand(n_models, *rows.shape)
+        parts.append(largest_gradient_mask(input_gradients(model, rows, "max_prob"), cutoff))
+    return torch.cat(parts, dim=-2)
 
 
 def find_another_explanation(

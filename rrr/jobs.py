@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -34,6 +34,14 @@ def log_to(path: str | Path) -> None:
 def set_threads(n: int) -> None:
     """Use ``n`` CPU threads for torch (Snakemake's ``threads``)."""
     torch.set_num_threads(max(1, int(n)))
+
+
+def start_job(job: Any) -> Any:
+    """Begin a workflow script: its output goes to the job's log (:func:`log_to`) and torch uses the job's
+    ``threads``. Returns ``job`` (Snakemake's ``snakemake`` object): ``sm = start_job(snakemake)``."""
+    log_to(job.log[0])
+    set_threads(job.threads)
+    return job
 
 
 # Wall-clock times differ between two runs of the same job: they are kept out of the metrics files (which are then

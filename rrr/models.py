@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import torch
@@ -145,6 +145,49 @@ def unstack(model: MLP, index: int) -> MLP:
             p.weight.copy_(s.weight[index].T)
             p.bias.copy_(s.bias[index, 0])
     return single
+
+
+def smooth_mlp(
+    in_features: int,
+    n_classes: int,
+    hidden: Sequence[int] = (10,),
+    *,
+    n_models: int | None = None,
+    activation: Callable[[], nn.Module] = nn.Softplus,
+    seed: int | None = None,
+) -> nn.Sequential:
+    """A fully connected network with a smooth activation (default softplus), PyTorch's default
+    uniform(±1/√fan_in) initialization, optionally ``n_models`` stacked copies (S, B, D) -> (S, B, K)."""
+    sizes = [in_features, *hidden, n_classes]
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        layers: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            if n_models is None:
+                layers.append(nn.Linear(a, b))
+            else:
+                layer = StackedLinear(a, b, n_models)
+                bound = 1 / math.sqrt(a)
+                nn.init.uniform_(layer.weight, -bound, bound)
+                nn.init.uniform_(layer.bias, -bound, bound)
+                layers.append(layer)
+            if i < len(sizes) - 2:
+                layers.append(activation())
+    net = nn.Sequential(*layers)
+    net.n_models = n_models  # type: ignore[attr-defined]  # read by rrr.accuracy / predict_proba
+    return net
+
+
+def concat_stacks(stacks: Sequence[nn.Module], into: nn.Module) -> nn.Module:
+    """Copy the models of ``stacks`` in order into ``into``, a stack of their total size and the same architecture.
+
+    For example S groups of L models, each group drawn from its own seed, trained together as one stack of S·L.
+    """
+    with torch.no_grad():
+        for target, *sources in zip(into.parameters(), *(s.parameters() for s in stacks)):
+            target.copy_(torch.cat(sources))
+    return into
 
 
 def save_tensors(path: str | Path, tensors: Mapping[str, torch.Tensor], **metadata: object) -> None:

@@ -4,7 +4,6 @@ a few lines of our own), JSMA against a line-by-line port of cleverhans 2.0, dat
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -17,19 +16,20 @@ import torch.nn.functional as F
 from torch import nn
 
 from rrr import input_gradients
-from rrr.adversarial_metrics import (
+from rrr.adversarial.metrics import (
     STATEMENT_KEYS,
     evaluation_metrics,
     nonpredicted_log10,
     statement_arrays,
     statement_epsilons,
 )
-from rrr.attacks import fgsm, iterated_tgsm, jsma, tgsm, transfer_accuracies
+from rrr.adversarial.attacks import fgsm, iterated_tgsm, jsma, tgsm, transfer_accuracies
 from rrr.claims import claim_switches, load_claims
-from rrr.cnn import load_cnn, reference_cnn, save_cnn
+from rrr.adversarial.cnn import load_cnn, reference_cnn, save_cnn
 from rrr.configcheck import load_config
+from rrr.adversarial.table2 import table2
 from rrr.data.adversarial import MODELS, first_of_each_class, load_adversarial_data, reference_transfer
-from rrr.defenses import (
+from rrr.adversarial.defenses import (
     INSENSITIVE_VARIANTS,
     batch_schedule,
     double_backprop_penalty,
@@ -493,22 +493,14 @@ def test_every_adversarial_claim_metric_is_written_by_the_evaluation(overlays: l
 
 # --- Table 2 --------------------------------------------------------------------------------------
 
-def _score_module():
-    spec = importlib.util.spec_from_file_location("score", REPO / "workflow" / "scripts" / "thesis_table2_score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_table2_scoring_from_answers():
-    score = _score_module()
     key = pd.DataFrame({"dataset": "mnist", "attack": "jsma", "order": [1, 2, 3, 4],
                         "model": ["normal", "normal", "doubleback", "doubleback"],
                         "target_label": ["3", "5", "7", "1"]})
     answers = pd.DataFrame({"subject": [1, 1, 1, 1, 2, 2, 2, 2], "dataset": "mnist", "order": [1, 2, 3, 4] * 2,
                             "most_plausible": ["8", "5", "7", "N/A", "8", "6", "7", "1"],
                             "second_most_plausible": ["9", "", "", "", "3", "", "", ""]})
-    table = score.table2(key, answers).set_index("model")
+    table = table2(key, answers).set_index("model")
     assert table.loc["normal", "human_fooled"] == 25.0  # 1 of 4 answers names the target first
     assert table.loc["normal", "mistake_reasonable"] == 50.0  # + one second choice
     assert table.loc["doubleback", "human_fooled"] == 75.0
@@ -516,7 +508,7 @@ def test_table2_scoring_from_answers():
     assert math.isclose(table.loc["doubleback", "mistake_reasonable_given_not_fooled"], 100.0)
     assert 0 < table.loc["doubleback", "p_unreasonable_vs_normal"] <= 1
     assert table.loc["doubleback", "paper_human_fooled"] == 16.4
-    empty = score.table2(key, None)
+    empty = table2(key, None)
     assert (empty["n_answers"] == 0).all() and empty["human_fooled"].isna().all()
 
 

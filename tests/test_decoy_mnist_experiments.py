@@ -1,10 +1,7 @@
-"""Decoy-MNIST experiment helpers (workflow/scripts/decoy_mnist_experiments.py) and the figures of
+"""Decoy-MNIST experiment helpers (rrr.paper.decoy_mnist) and the figures of
 Figures 1, 6, 10 (Decoy MNIST) and 11 on small synthetic inputs."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,10 +9,8 @@ import pytest
 import torch
 
 import rrr
+import rrr.paper.decoy_mnist as dme
 from rrr.data import add_decoy_swatches
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
-import decoy_mnist_experiments as dme  # noqa: E402
 
 LIME = {"kernel_size": 4, "max_dist": 200, "ratio": 0.2, "num_samples": 100, "batch_size": 100,
         "top_labels": 2, "hide_color": 1}
@@ -26,10 +21,10 @@ def test_l1_label_names_powers_of_ten_by_exponent(value, label):
     assert dme.l1_label(value) == label
 
 
-def test_stacked_explanation_mask_matches_each_model_alone():
+def test_a_stack_s_explanation_mask_in_chunks_matches_each_model_alone():
     x = torch.rand(50, 12) * 255
     model = rrr.mlp_stack(12, 3, seeds=[0, 1, 2], hidden=(8, 5))
-    mask = dme.stacked_explanation_mask(model, x, cutoff=0.5, chunk=7)
+    mask = rrr.explanation_mask(model, x, cutoff=0.5, chunk=7)
     assert mask.shape == (3, 50, 12) and mask.dtype == torch.bool
     for s in range(3):
         assert torch.equal(mask[s], rrr.explanation_mask(rrr.unstack(model, s), x, cutoff=0.5))

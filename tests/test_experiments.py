@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from rrr import input_gradients, mlp
-from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
+from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 
 
 def test_log_to_captures_prints_warnings_and_the_traceback(tmp_path: Path):

@@ -56,10 +56,10 @@ def test_fstrings_are_read_as_their_source_on_every_python():
 def test_a_script_runs_the_modules_it_imports_and_no_others():
     assert "rrr/losses.py" in closure_names(SCRIPTS / "decoy_mnist_train.py")
     adversarial = closure_names(SCRIPTS / "adv_train.py")
-    assert "rrr/defenses.py" in adversarial and "rrr/losses.py" not in adversarial
+    assert "rrr/adversarial/defenses.py" in adversarial and "rrr/losses.py" not in adversarial
     figure = closure_names(SCRIPTS / "paper_fig10_iris_cancer.py")
     assert "rrr/plots/iris_cancer.py" in figure and "rrr/training.py" not in figure
-    assert "workflow/scripts/adv_figures.py" in closure_names(SCRIPTS / "thesis_fig14.py")  # a helper script
+    assert "rrr/adversarial/transfer.py" in closure_names(SCRIPTS / "thesis_fig14.py")
 
 
 def test_a_name_the_package_re_exports_brings_only_its_module(tmp_path: Path):

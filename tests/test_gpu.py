@@ -1,6 +1,6 @@
 """The CUDA path of the thesis's CNN experiments: a few training steps, FGSM and JSMA on the GPU, for the
-adversarial chapter's CNN (rrr.cnn, rrr.defenses, rrr.attacks) and the thesis-extras VGG (rrr.vgg), each checked
-against the same computation on the CPU. Skipped, saying why, where torch sees no CUDA device."""
+adversarial chapter's CNN (rrr.adversarial: cnn, defenses, attacks) and the thesis-extras VGG (rrr.extras.vgg),
+each checked against the same computation on the CPU. Skipped, saying why, where torch sees no CUDA device."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from rrr.attacks import fgsm, jsma, transfer_accuracies
-from rrr.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
-from rrr.defenses import model_seed, objective_for, objective_loss, predict_logits, train_cnn
-from rrr.hessian import penalty_terms
-from rrr.vgg import vgg
+from rrr.adversarial.attacks import fgsm, jsma, transfer_accuracies
+from rrr.adversarial.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
+from rrr.adversarial.defenses import model_seed, objective_for, objective_loss, predict_logits, train_cnn
+from rrr.extras.hessian import penalty_terms
+from rrr.extras.vgg import vgg
 
 pytestmark = [
     pytest.mark.gpu,

@@ -1,20 +1,15 @@
-"""Iris-Cancer measurements (workflow/scripts/iris_cancer_measures.py) and figure helpers."""
+"""Iris-Cancer measurements (rrr.paper.iris_cancer) and figure helpers."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
-
-from iris_cancer_measures import iris_usage, lime_tabular, lime_weights, top_k_iris_count  # noqa: E402
-from rrr import fit, mlp, predict_proba  # noqa: E402
-from rrr.data.iris_cancer import load_iris_cancer  # noqa: E402
-from rrr.plots.iris_cancer import accuracy_bins, iris_share  # noqa: E402
+from rrr import fit, mlp, predict_proba
+from rrr.data.iris_cancer import load_iris_cancer
+from rrr.paper.iris_cancer import iris_usage, lime_tabular, lime_weights, top_k_iris_count
+from rrr.plots.iris_cancer import accuracy_bins, iris_share
 
 LIME = {"num_features": 10, "num_samples": 500, "random_state": 0}
 

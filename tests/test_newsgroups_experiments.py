@@ -14,7 +14,7 @@ from matplotlib.patches import Rectangle
 import rrr
 from rrr.data.newsgroups import load_newsgroups, tfidf_features
 from rrr.plots.newsgroups import Document, Panel, draw_documents, highlight_html, opacities, wrap
-from rrr.text_explanations import (
+from rrr.paper.newsgroups import (
     document_word_weights,
     lime_word_weights,
     rebuild_vectorizer,

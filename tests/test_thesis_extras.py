@@ -13,11 +13,11 @@ import pytest
 import torch
 
 import rrr
-from rrr.autoencoder import ConvAutoencoder, factor_correlations, fit_autoencoder
+from rrr.extras.autoencoder import ConvAutoencoder, factor_correlations, fit_autoencoder
 from rrr.data.acquire import CorruptDataError
 from rrr.data.cifar10 import load_cifar10
 from rrr.data.squares import SHADE_CLASSES, SIZES, make_squares, make_unlabelled_squares, render
-from rrr.diverse import (
+from rrr.extras.diverse import (
     boundary_angle,
     cosine_sq,
     gradient_cosines,
@@ -25,15 +25,15 @@ from rrr.diverse import (
     quadrant_grid,
     train_diverse_models,
 )
-from rrr.hessian import (
+from rrr.extras.hessian import (
     fit_input_penalty,
     hessian_frobenius_sq,
     hessian_frobenius_sq_estimate,
     penalty_terms,
-    smooth_mlp,
 )
-from rrr.attacks import fgsm
-from rrr.vgg import vgg
+from rrr.models import smooth_mlp
+from rrr.adversarial.attacks import fgsm
+from rrr.extras.vgg import vgg
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +42,7 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-# --- rrr.diverse -----------------------------------------------------------------------------
+# --- rrr.extras.diverse -----------------------------------------------------------------------------
 def test_cosine_sq_is_zero_for_orthogonal_and_one_for_parallel_gradients():
     a = torch.tensor([[1.0, 0.0], [2.0, 2.0]])
     b = torch.tensor([[0.0, 3.0], [-1.0, -1.0]])
@@ -81,7 +81,7 @@ def test_gradient_cosines_of_a_model_with_itself_are_one_and_masking_works():
     assert np.allclose(np.abs(masked), 1.0, atol=1e-4)
 
 
-# --- rrr.hessian -----------------------------------------------------------------------------
+# --- rrr.extras.hessian -----------------------------------------------------------------------------
 def test_exact_hessian_penalty_matches_torch_func_and_works_stacked():
     torch.manual_seed(0)
     net = smooth_mlp(2, 3, (6,), seed=0).double()
@@ -218,13 +218,13 @@ def _diverging_runs():
     images, f = make_unlabelled_squares(40, seed=0)
     factors = np.stack([f["size"], f["shade"]], axis=1)
     return {
-        "rrr.hessian.fit_input_penalty": lambda lr: fit_input_penalty(
+        "rrr.extras.hessian.fit_input_penalty": lambda lr: fit_input_penalty(
             smooth_mlp(2, 2, seed=0), X, y, penalty="l2", lam=1.0, epochs=1, batch_size=len(y), lr=lr
         ),
         "rrr.train_diverse_models": lambda lr: train_diverse_models(
             [smooth_mlp(2, 2, seed=0), smooth_mlp(2, 2, seed=1)], X, y, epochs=1, batch_size=len(y), lr=lr
         ),
-        "rrr.autoencoder.fit_autoencoder": lambda lr: fit_autoencoder(
+        "rrr.extras.autoencoder.fit_autoencoder": lambda lr: fit_autoencoder(
             ConvAutoencoder(16, 4, 2, channels=2), images, factors, epochs=1, batch_size=len(images), lr=lr
         ),
     }

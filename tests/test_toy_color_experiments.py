@@ -8,7 +8,7 @@ import torch
 
 from rrr import mlp, mlp_stack
 from rrr.data import corner_mask, top_middle_mask
-from rrr.toy_color_rules import (
+from rrr.paper.toy_color import (
     best_below,
     condition_masks,
     data_needed,

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from golden import collect, differences
 from rrr.claims import COLUMNS, VERDICTS, headline, load_claims
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,6 +96,9 @@ def test_smoke_workflow_runs_end_to_end(project: Path, mirror: Path):
     assert (claims["interval_low"] <= claims["reproduced_value"]).all()
     assert (claims["reproduced_value"] <= claims["interval_high"]).all()
     assert headline(claims["verdict"]) in (results / "logs" / "claims.log").read_text()
+    # The numbers are the checked-in ones (tests/golden.py says when and how to regenerate them).
+    changed = differences(json.loads((REPO / "tests" / "smoke_golden.json").read_text()), collect(results))
+    assert not changed, "the smoke run's numbers moved:\n" + "\n".join(changed[:40])
     # A second run finds everything up to date: models and gradients are cached.
     again = _snakemake(project, "-n", mirror=mirror)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr

@@ -19,7 +19,7 @@ _EXPORTS = {
     "iris_cancer": ["IRIS_COLUMNS", "iris_cancer_split", "iris_cancer_splits", "iris_mask",
                     "iris_out", "load_iris_cancer"],
     "newsgroups": ["load_newsgroups", "tfidf_features"],
-    "toy2d": ["three_class_2d", "two_class_2d"],
+    "toy2d": ["sine_boundary_2d", "three_class_2d", "two_class_2d"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

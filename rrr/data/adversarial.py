@@ -8,7 +8,7 @@ config/reference/adversarial.yaml.
   sample" (10000 images of notMNIST_small), which we split into train/validation/test with a
   seeded permutation; the full notMNIST_small archive is supported the same way when present.
 * SVHN: grayscale (0.2989, 0.5870, 0.1140) with per-image global contrast normalization; the
-  network adds LeCun LCN (rrr.cnn). Its .mat files must be downloaded (not in the mirror).
+  network adds LeCun LCN (rrr.adversarial.cnn). Its .mat files must be downloaded (not in the mirror).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""2D toy datasets of the "2D Intuition" figure (spec §1.5)."""
+"""2D toy datasets: the "2D Intuition" figure's (spec §1.5) and the thesis's Hessian-penalty problem (Figure 24)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,10 @@ def three_class_2d(n: int = 30000, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     class1 = (x**2.5 + 12 * np.sin(y) < 50) | (x > 45) | (y < 5 + 0.5 * x)
     labels = np.where(class0, 0, np.where(class1, 1, 2)).astype(np.int64)
     return X.astype(np.float32), labels
+
+
+def sine_boundary_2d(n: int, seed: int = 0, extent: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """The 2D problem of our Figure 24 (the thesis does not give its own): points uniform on
+    [−extent, extent]², y = 1 above the curve x₂ = sin(x₁). Returns X float32 (n, 2), y int64 (n,)."""
+    X = np.random.default_rng(seed).uniform(-extent, extent, size=(n, 2))
+    return X.astype(np.float32), (X[:, 1] > np.sin(X[:, 0])).astype(np.int64)

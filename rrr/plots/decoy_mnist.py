@@ -9,10 +9,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from skimage.segmentation import find_boundaries
 
+from rrr.data.decoy_mnist import SIDE
 from rrr.plots import NEGATIVE, PALETTE, PAPER_MARKER, POSITIVE, gradient_overlay
 from rrr.plots.toy2d import SUBSCRIPTS
 
-SIDE = 28
 TRAIN_STYLE = {"marker": "^", "linestyle": "--"}
 TEST_STYLE = {"marker": "o", "linestyle": "-"}
 

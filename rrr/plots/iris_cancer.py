@@ -34,7 +34,7 @@ def iris_share(weights: np.ndarray) -> float:
     return float(magnitude[:4].sum() / magnitude.sum()) if magnitude.sum() > 0 else 0.0
 
 
-def figure07(
+def lime_vs_gradient_figure(
     y: np.ndarray,
     rows: Sequence[int],
     probabilities: np.ndarray,
@@ -109,7 +109,7 @@ def _overlaid_hist(
     ax.legend(loc="upper left", fontsize=7, title="mean ± sd over splits", title_fontsize=7)
 
 
-def figure08(
+def iris_usage_figure(
     metrics: Mapping[str, Mapping], n_test: int, paper: Mapping[str, Mapping[str, float | None]]
 ) -> plt.Figure:
     """Figure 8: over random splits, the Iris share of M_c[f_X] and test accuracy with Iris
@@ -140,7 +140,7 @@ def _mean_sd_line(ax: plt.Axes, values: np.ndarray, **kwargs: object) -> None:
     ax.errorbar(np.arange(len(values)), values.mean(axis=1), yerr=values.std(axis=1, ddof=1), capsize=3, **kwargs)
 
 
-def figure10(
+def fae_figure(
     gradients: np.ndarray,
     labels: Sequence[int],
     rows: Sequence[int],

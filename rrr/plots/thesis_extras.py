@@ -36,7 +36,7 @@ def _strip(ax: plt.Axes, groups: Mapping[str, Sequence[float]]) -> None:
     ax.set_xticks(range(len(groups)), list(groups))
 
 
-def figure13(surfaces: Mapping[str, np.ndarray], sequential: Mapping, joint: Mapping) -> plt.Figure:
+def fae2d_figure(surfaces: Mapping[str, np.ndarray], sequential: Mapping, joint: Mapping) -> plt.Figure:
     """Normal restarts, sequential FAE, the jointly trained pair, and their gradient |cos|."""
     X, y, t = surfaces["X"], surfaces["y"], surfaces["ticks"]
     fig, axes = plt.subplots(
@@ -81,7 +81,7 @@ def figure13(surfaces: Mapping[str, np.ndarray], sequential: Mapping, joint: Map
     return fig
 
 
-def figure24(
+def hessian_figure(
     surfaces: Mapping[str, np.ndarray],
     metrics: Mapping[str, Mapping],
     estimator: pd.DataFrame,
@@ -157,7 +157,7 @@ def figure24(
     return fig
 
 
-def figure23(metrics: Mapping, clean: Mapping[str, Mapping], title: str, l1_factor: float) -> plt.Figure:
+def l1l2_attack_figure(metrics: Mapping, clean: Mapping[str, Mapping], title: str, l1_factor: float) -> plt.Figure:
     """FGSM accuracy-loss matrices for the L1 and L2 nets (each with the unregularized one), and
     white-box accuracy loss against λ."""
     names, collapsed = metrics["models"], set(metrics["collapsed_models"])
@@ -226,7 +226,7 @@ def figure23(metrics: Mapping, clean: Mapping[str, Mapping], title: str, l1_fact
     return fig
 
 
-def figure25(
+def squares_figure(
     images: Mapping[str, np.ndarray],
     labels: Mapping[str, np.ndarray],
     normal: Mapping,

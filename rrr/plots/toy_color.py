@@ -11,7 +11,7 @@ import torch
 
 from rrr.data.toy_color import SIDE
 from rrr.plots import PALETTE, PAPER_MARKER
-from rrr.toy_color_rules import pixel_mask
+from rrr.paper.toy_color import pixel_mask
 
 CORNER_STYLE = {"marker": "^", "color": PALETTE[0], "label": "corners (rule 1)"}
 TOP_MIDDLE_STYLE = {"marker": "o", "color": PALETTE[1], "label": "top middle (rule 2)"}

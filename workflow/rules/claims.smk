@@ -22,15 +22,3 @@ rule claims:
         metrics_root=lambda w, output: f"{Path(output[0]).parent}/metrics",  # results/{profile}/metrics
     script:
         "../scripts/claims.py"
-
-
-rule paper:
-    """Every figure and table of the IJCAI 2017 paper."""
-    input:
-        PAPER_TARGETS,
-
-
-rule thesis:
-    """Every figure and table of the 2018 thesis built so far."""
-    input:
-        THESIS_TARGETS,

@@ -64,6 +64,36 @@ def table(paper, number, slug):
     return f"{RESULTS}/tables/{paper}-table{number}-{slug}.csv"
 
 
+def _in_report(path, paper, caption, subcategory):
+    """``path`` flagged for `snakemake --report`: the caption report/<caption>.rst, under "Paper" or "Thesis"."""
+    return report(path, caption=f"../report/{caption}.rst", category=paper.capitalize(), subcategory=subcategory)
+
+
+def figure_report(paper, number, slug, part=None, csv=False):
+    """A figure rule's outputs, [PNG, PDF] (figure()), the PNG in the report under Figure <number> with the caption
+    report/<paper>-fig<NN>.rst (<paper>-fig<NN>-<part>.rst: one part of a figure that several rules draw, Figure 10).
+    ``csv``: the figure's numbers too, tables/<paper>-fig<NN>-<slug>.csv, in the report beside the PNG."""
+    png, pdf = figure(paper, number, slug)
+    caption = f"{paper}-fig{number:02d}" + (f"-{part}" if part else "")
+    outputs = [_in_report(png, paper, caption, f"Figure {number}"), pdf]
+    if csv:
+        numbers = f"{RESULTS}/tables/{paper}-fig{number:02d}-{slug}.csv"
+        outputs.append(_in_report(numbers, paper, caption, f"Figure {number}"))
+    return outputs
+
+
+def figure_report_html(paper, number, slug):
+    """figure_report()'s PNG and PDF by name, and the HTML rendering (figure_html()): the 20 Newsgroups figures'
+    scripts write output.png, output.pdf and output.html."""
+    png, pdf = figure_report(paper, number, slug)
+    return {"png": png, "pdf": pdf, "html": figure_html(paper, number, slug)}
+
+
+def table_report(paper, number, slug):
+    """A table rule's output (table()), in the report under Table <number>, caption report/<paper>-table<N>.rst."""
+    return _in_report(table(paper, number, slug), paper, f"{paper}-table{number}", f"Table {number}")
+
+
 CLAIMS_DIR = "config/claims"
 REFERENCE_DIR = "config/reference"
 CLAIMS_FILES = sorted(str(p) for p in Path(CLAIMS_DIR).glob("*.yaml"))

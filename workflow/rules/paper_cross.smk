@@ -24,12 +24,7 @@ rule paper_table1:
     input:
         expand(f"{RESULTS}/metrics/timing/{{dataset}}.json", dataset=TABLE1_DATASETS),
     output:
-        report(
-            table("paper", 1, "lime-vs-gradient-runtime"),
-            caption="../report/paper-table1.rst",
-            category="Paper",
-            subcategory="Table 1",
-        ),
+        table_report("paper", 1, "lime-vs-gradient-runtime"),
     log:
         f"{RESULTS}/logs/paper_table1.log",
     conda:

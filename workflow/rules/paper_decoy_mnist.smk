@@ -61,13 +61,7 @@ rule paper_fig09:
         metrics=expand(rules.decoy_mnist_train.output.metrics, condition=DM_CONDITIONS),
         gradients=expand(rules.decoy_mnist_gradients.output[0], condition=DM_CONDITIONS),
     output:
-        report(
-            figure("paper", 9, "decoy-mnist")[0],
-            caption="../report/paper-fig09.rst",
-            category="Paper",
-            subcategory="Figure 9",
-        ),
-        figure("paper", 9, "decoy-mnist")[1],
+        figure_report("paper", 9, "decoy-mnist"),
     log:
         f"{RESULTS}/logs/paper_fig09.log",
     conda:
@@ -124,13 +118,7 @@ rule paper_fig06:
     input:
         rules.decoy_mnist_fooled.output.explanations,
     output:
-        report(
-            figure("paper", 6, "decoy-mnist-lime")[0],
-            caption="../report/paper-fig06.rst",
-            category="Paper",
-            subcategory="Figure 6",
-        ),
-        figure("paper", 6, "decoy-mnist-lime")[1],
+        figure_report("paper", 6, "decoy-mnist-lime"),
     log:
         f"{RESULTS}/logs/paper_fig06.log",
     conda:
@@ -229,13 +217,7 @@ rule paper_fig10_decoy_mnist:
         rounds=expand(rules.decoy_mnist_fae.output.metrics, round=DM_FAE_ROUNDS),
         baseline=DM_BASELINE_METRICS,
     output:
-        report(
-            figure("paper", 10, "fae-decoy-mnist")[0],
-            caption="../report/paper-fig10-decoy-mnist.rst",
-            category="Paper",
-            subcategory="Figure 10",
-        ),
-        figure("paper", 10, "fae-decoy-mnist")[1],
+        figure_report("paper", 10, "fae-decoy-mnist", part="decoy-mnist"),
     log:
         f"{RESULTS}/logs/paper_fig10_decoy_mnist.log",
     conda:
@@ -285,13 +267,7 @@ rule paper_fig11:
         metrics=rules.decoy_mnist_crossval.output.metrics,
         reference=DM_REFERENCE_FILE,
     output:
-        report(
-            figure("paper", 11, "decoy-mnist-crossval")[0],
-            caption="../report/paper-fig11.rst",
-            category="Paper",
-            subcategory="Figure 11",
-        ),
-        figure("paper", 11, "decoy-mnist-crossval")[1],
+        figure_report("paper", 11, "decoy-mnist-crossval"),
     log:
         f"{RESULTS}/logs/paper_fig11.log",
     conda:

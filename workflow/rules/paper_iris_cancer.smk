@@ -161,13 +161,7 @@ rule paper_fig07:
         explanations=rules.iris_cancer_explain.output[0],
         reference=IC_REFERENCE_FILE,
     output:
-        report(
-            figure("paper", 7, "iris-cancer-gradients-vs-lime")[0],
-            caption="../report/paper-fig07.rst",
-            category="Paper",
-            subcategory="Figure 7",
-        ),
-        figure("paper", 7, "iris-cancer-gradients-vs-lime")[1],
+        figure_report("paper", 7, "iris-cancer-gradients-vs-lime"),
     log:
         f"{RESULTS}/logs/paper_fig07.log",
     conda:
@@ -184,13 +178,7 @@ rule paper_fig08:
         data=f"{RESULTS}/data/iris-cancer-splits.npz",
         metrics=expand(rules.iris_cancer_train.output.metrics, condition=IC_CONDITIONS),
     output:
-        report(
-            figure("paper", 8, "iris-cancer-confound")[0],
-            caption="../report/paper-fig08.rst",
-            category="Paper",
-            subcategory="Figure 8",
-        ),
-        figure("paper", 8, "iris-cancer-confound")[1],
+        figure_report("paper", 8, "iris-cancer-confound"),
     log:
         f"{RESULTS}/logs/paper_fig08.log",
     conda:
@@ -212,13 +200,7 @@ rule paper_fig10_iris_cancer:
         metrics=rules.iris_cancer_fae.output.metrics,
         reference=IC_REFERENCE_FILE,
     output:
-        report(
-            figure("paper", 10, "fae-iris-cancer")[0],
-            caption="../report/paper-fig10-iris-cancer.rst",
-            category="Paper",
-            subcategory="Figure 10",
-        ),
-        figure("paper", 10, "fae-iris-cancer")[1],
+        figure_report("paper", 10, "fae-iris-cancer", part="iris-cancer"),
     log:
         f"{RESULTS}/logs/paper_fig10_iris_cancer.log",
     conda:

@@ -160,14 +160,7 @@ rule paper_fig05:
         gradients=NG_GRADIENTS.format(condition="plain"),
         lime=rules.newsgroups_lime.output.explanations,
     output:
-        png=report(
-            figure("paper", 5, "newsgroups-explanation")[0],
-            caption="../report/paper-fig05.rst",
-            category="Paper",
-            subcategory="Figure 5",
-        ),
-        pdf=figure("paper", 5, "newsgroups-explanation")[1],
-        html=figure_html("paper", 5, "newsgroups-explanation"),
+        **figure_report_html("paper", 5, "newsgroups-explanation"),
     log:
         f"{RESULTS}/logs/paper_fig05.log",
     conda:
@@ -185,14 +178,7 @@ rule paper_fig13:
         gradients=NG_GRADIENTS.format(condition="plain"),
         lime=rules.newsgroups_lime.output.explanations,
     output:
-        png=report(
-            figure("paper", 13, "newsgroups-long-examples")[0],
-            caption="../report/paper-fig13.rst",
-            category="Paper",
-            subcategory="Figure 13",
-        ),
-        pdf=figure("paper", 13, "newsgroups-long-examples")[1],
-        html=figure_html("paper", 13, "newsgroups-long-examples"),
+        **figure_report_html("paper", 13, "newsgroups-long-examples"),
     log:
         f"{RESULTS}/logs/paper_fig13.log",
     conda:
@@ -210,13 +196,7 @@ rule paper_fig10_newsgroups:
         metrics=rules.newsgroups_fae.output.metrics,
         gradients=NG_GRADIENTS.format(condition="fae"),
     output:
-        report(
-            figure("paper", 10, "fae-newsgroups")[0],
-            caption="../report/paper-fig10-newsgroups.rst",
-            category="Paper",
-            subcategory="Figure 10",
-        ),
-        figure("paper", 10, "fae-newsgroups")[1],
+        figure_report("paper", 10, "fae-newsgroups", part="newsgroups"),
     log:
         f"{RESULTS}/logs/paper_fig10_newsgroups.log",
     conda:

@@ -76,13 +76,7 @@ rule paper_fig01:
         gradients=expand(rules.toy2d_gradients.output[0], dataset=T2D_DATASETS),
         metrics=expand(rules.toy2d_train.output.metrics, dataset=T2D_DATASETS),
     output:
-        report(
-            figure("paper", 1, "toy2d-gradients")[0],
-            caption="../report/paper-fig01.rst",
-            category="Paper",
-            subcategory="Figure 1",
-        ),
-        figure("paper", 1, "toy2d-gradients")[1],
+        figure_report("paper", 1, "toy2d-gradients"),
     log:
         f"{RESULTS}/logs/paper_fig01.log",
     conda:

@@ -270,13 +270,7 @@ rule paper_fig02:
         lime=rules.timing_toy_color.output.lime,
         metrics=f"{TC_METRICS}/plain.json",
     output:
-        report(
-            figure("paper", 2, "toy-color-gradients-vs-lime")[0],
-            caption="../report/paper-fig02.rst",
-            category="Paper",
-            subcategory="Figure 2",
-        ),
-        figure("paper", 2, "toy-color-gradients-vs-lime")[1],
+        figure_report("paper", 2, "toy-color-gradients-vs-lime"),
     log:
         f"{RESULTS}/logs/paper_fig02.log",
     conda:
@@ -299,13 +293,7 @@ rule paper_fig03:
             n=TC["transitions"]["always_include_counts"],
         ),
     output:
-        report(
-            figure("paper", 3, "toy-color-rule-transitions")[0],
-            caption="../report/paper-fig03.rst",
-            category="Paper",
-            subcategory="Figure 3",
-        ),
-        figure("paper", 3, "toy-color-rule-transitions")[1],
+        figure_report("paper", 3, "toy-color-rule-transitions"),
     log:
         f"{RESULTS}/logs/paper_fig03.log",
     conda:
@@ -320,13 +308,7 @@ rule paper_fig04:
         metrics=rules.toy_color_fae.output.metrics,
         gradients=rules.toy_color_fae.output.gradients,
     output:
-        report(
-            figure("paper", 4, "toy-color-find-another-explanation")[0],
-            caption="../report/paper-fig04.rst",
-            category="Paper",
-            subcategory="Figure 4",
-        ),
-        figure("paper", 4, "toy-color-find-another-explanation")[1],
+        figure_report("paper", 4, "toy-color-find-another-explanation"),
     log:
         f"{RESULTS}/logs/paper_fig04.log",
     conda:
@@ -344,13 +326,7 @@ rule paper_fig12:
         summary=rules.toy_color_less_data_summary.output[0],
         reference=TC_REFERENCE_FILE,
     output:
-        report(
-            figure("paper", 12, "toy-color-less-data")[0],
-            caption="../report/paper-fig12.rst",
-            category="Paper",
-            subcategory="Figure 12",
-        ),
-        figure("paper", 12, "toy-color-less-data")[1],
+        figure_report("paper", 12, "toy-color-less-data"),
     log:
         f"{RESULTS}/logs/paper_fig12.log",
     conda:

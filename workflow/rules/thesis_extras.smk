@@ -35,13 +35,7 @@ rule thesis_fig13:
         sequential=rules.extras_fae2d.output.sequential,
         joint=rules.extras_fae2d.output.joint,
     output:
-        report(
-            figure("thesis", 13, "simultaneous-fae")[0],
-            caption="../report/thesis-fig13.rst",
-            category="Thesis",
-            subcategory="Figure 13",
-        ),
-        figure("thesis", 13, "simultaneous-fae")[1],
+        figure_report("thesis", 13, "simultaneous-fae"),
     log:
         f"{RESULTS}/logs/thesis_fig13.log",
     conda:
@@ -84,13 +78,7 @@ rule thesis_fig24:
         hessian=rules.extras_hessian.output.hessian,
         estimator_csv=rules.extras_hessian.output.estimator_csv,
     output:
-        report(
-            figure("thesis", 24, "hessian-regularization")[0],
-            caption="../report/thesis-fig24.rst",
-            category="Thesis",
-            subcategory="Figure 24",
-        ),
-        figure("thesis", 24, "hessian-regularization")[1],
+        figure_report("thesis", 24, "hessian-regularization"),
     log:
         f"{RESULTS}/logs/thesis_fig24.log",
     conda:
@@ -176,13 +164,7 @@ rule thesis_fig23:
         metrics=rules.extras_l1l2_attack.output.metrics,
         clean=expand(rules.extras_l1l2_train.output.metrics, norm=L1L2_NORMS),
     output:
-        report(
-            figure("thesis", 23, "l1-vs-l2-gradient-regularization")[0],
-            caption="../report/thesis-fig23.rst",
-            category="Thesis",
-            subcategory="Figure 23",
-        ),
-        figure("thesis", 23, "l1-vs-l2-gradient-regularization")[1],
+        figure_report("thesis", 23, "l1-vs-l2-gradient-regularization"),
     log:
         f"{RESULTS}/logs/thesis_fig23.log",
     conda:
@@ -264,13 +246,7 @@ rule thesis_fig25:
         data=rules.extras_squares_data.output[0],
         metrics=expand(rules.extras_squares_train.output.metrics, kind=SQUARES_KINDS),
     output:
-        report(
-            figure("thesis", 25, "latent-space-fae")[0],
-            caption="../report/thesis-fig25.rst",
-            category="Thesis",
-            subcategory="Figure 25",
-        ),
-        figure("thesis", 25, "latent-space-fae")[1],
+        figure_report("thesis", 25, "latent-space-fae"),
     log:
         f"{RESULTS}/logs/thesis_fig25.log",
     conda:

@@ -4,15 +4,13 @@ class pushed towards every target class, for each grid model (reference §5.7)."
 import numpy as np
 import torch
 
-from rrr.attacks import iterated_tgsm, jsma
-from rrr.cnn import load_cnns, resolve_device
+from rrr.adversarial.attacks import iterated_tgsm, jsma
+from rrr.adversarial.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
-from rrr.defenses import predict_logits
-from rrr.jobs import log_to, set_threads, write_npz
+from rrr.adversarial.defenses import predict_logits
+from rrr.jobs import start_job, write_npz
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 ev = sm.params.evaluation
 device = resolve_device(sm.params.device)
 data = AdversarialData.load(sm.input.data)

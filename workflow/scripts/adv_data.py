@@ -4,10 +4,9 @@ import sys
 
 from rrr.data.acquire import DataError
 from rrr.data.adversarial import load_adversarial_data
-from rrr.jobs import log_to, write_npz
+from rrr.jobs import start_job, write_npz
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 try:
     data = load_adversarial_data(sm.params.source, sm.input[0], seed=sm.params.split_seed)
 except DataError as error:  # a message for the user, not a traceback

@@ -6,7 +6,7 @@
 * Statistics (seed `statistics_seed`, Figures 19 and 22): per test image ‖∇_x CE(y)‖ (the FGSM
   gradient) and ‖∇_x CE(y+1)‖ (the TGSM one), all predicted log-probabilities, and ∇_x Σ_k log p̂ on
   one test image of each class 0–5 (the second occurrence for SVHN, as the reference does).
-* Metrics (rrr.adversarial_metrics): per-seed lists of clean accuracy, training time and every transfer
+* Metrics (rrr.adversarial.metrics): per-seed lists of clean accuracy, training time and every transfer
   entry, and per attacked image (concatenated over seeds) the arrays the thesis's statements compare
   (correctness on given examples, unperturbed examples, log-probability of the non-predicted classes);
   the claims read them. The transfer matrices also as a long CSV (mean, sd and each seed).
@@ -18,16 +18,14 @@ import torch
 import torch.nn.functional as F
 
 from rrr import input_gradients
-from rrr.adversarial_metrics import evaluation_metrics, statement_arrays, statement_epsilons
-from rrr.attacks import transfer_accuracies
-from rrr.cnn import load_cnns, resolve_device
+from rrr.adversarial.metrics import evaluation_metrics, statement_arrays, statement_epsilons
+from rrr.adversarial.attacks import transfer_accuracies
+from rrr.adversarial.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
-from rrr.defenses import predict_logits
-from rrr.jobs import log_to, read_json, set_threads, write_csv, write_json, write_npz
+from rrr.adversarial.defenses import predict_logits
+from rrr.jobs import read_json, start_job, write_csv, write_json, write_npz
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 p, ev = sm.params, sm.params.evaluation
 device = resolve_device(p.device)
 data = AdversarialData.load(sm.input.data)

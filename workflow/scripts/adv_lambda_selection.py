@@ -5,15 +5,13 @@ is at least `min_relative_accuracy` × the normal model's."""
 import pandas as pd
 import torch
 
-from rrr.attacks import fgsm
-from rrr.cnn import load_cnn, load_cnns, resolve_device
+from rrr.adversarial.attacks import fgsm
+from rrr.adversarial.cnn import load_cnn, load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData
-from rrr.defenses import accuracy
-from rrr.jobs import log_to, set_threads, write_csv
+from rrr.adversarial.defenses import accuracy
+from rrr.jobs import start_job, write_csv
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 device = resolve_device(sm.params.device)
 data = AdversarialData.load(sm.input.data)
 normal = load_cnn(sm.input.normal, device)

@@ -15,16 +15,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.attacks import iterated_tgsm, jsma
-from rrr.cnn import load_cnns, resolve_device
+from rrr.adversarial.attacks import iterated_tgsm, jsma
+from rrr.adversarial.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import CLASS_NAMES, AdversarialData, first_of_each_class
-from rrr.defenses import predict_logits
+from rrr.adversarial.defenses import predict_logits
 from rrr.atomic import atomic_path
-from rrr.jobs import log_to, set_threads, write_csv, write_npz
+from rrr.jobs import start_job, write_csv, write_npz
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 ev, p = sm.params.evaluation, sm.params
 device = resolve_device(p.device)
 data = AdversarialData.load(sm.input.data)

@@ -1,7 +1,7 @@
 """Train the CNNs of one defense on one dataset, one per seed, and score them on clean test images.
 
 Each model is an independent run: its initial weights and dropout stream come from
-rrr.defenses.model_seed(seed, defense, λ). Training checkpoints every `checkpoint_every` batches to
+rrr.adversarial.defenses.model_seed(seed, defense, λ). Training checkpoints every `checkpoint_every` batches to
 `<model>.pt.ckpt` beside the model (not an output, so Snakemake keeps it when it reruns a job a wall-time
 limit killed) and resumes from there; the checkpoints go once every model of the job is written. Seconds
 (and the GPU's name) go to <model>.timing.json beside the metrics, not into them: they depend on the machine
@@ -14,14 +14,20 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from rrr.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
+from rrr.adversarial.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
 from rrr.data.adversarial import AdversarialData
-from rrr.defenses import accuracy, batch_schedule, describe, model_seed, objective_for, soft_labels, train_cnn
-from rrr.jobs import log_to, set_threads, write_csv, write_json, write_text
+from rrr.adversarial.defenses import (
+    accuracy,
+    batch_schedule,
+    describe,
+    model_seed,
+    objective_for,
+    soft_labels,
+    train_cnn,
+)
+from rrr.jobs import start_job, write_csv, write_json, write_text
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 p = sm.params
 device = resolve_device(p.device)
 data = AdversarialData.load(sm.input.data)

@@ -3,10 +3,9 @@
 from pathlib import Path
 
 from rrr.claims import claims_table, headline, load_claims
-from rrr.jobs import log_to, write_csv
+from rrr.jobs import start_job, write_csv
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 claims = load_claims(Path(sm.params.claims_dir), sm.params.reference_dir)
 for claim_id in sorted(claims.keys() - set(sm.params.claim_ids)):
     print(f"left out: {claim_id} ({sm.params.left_out.get(claim_id, 'not in this config')})")

@@ -5,10 +5,9 @@ import html
 import pandas as pd
 
 from rrr.claims import Z, headline
-from rrr.jobs import log_to, write_text
+from rrr.jobs import start_job, write_text
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 
 table = pd.read_csv(sm.input[0], keep_default_na=False, na_values=[""])
 title = headline(table["verdict"])

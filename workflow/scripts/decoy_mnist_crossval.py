@@ -9,14 +9,12 @@ one per-seed constant. Stack layout: model index = λ1 index · n_seeds + seed i
 
 import numpy as np
 
-from decoy_mnist_experiments import l1_label
+from rrr.paper.decoy_mnist import l1_label
 from rrr import save_model
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, set_threads, write_csv, write_json
+from rrr.jobs import start_job, write_csv, write_json
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 p = sm.params
 d = np.load(sm.input.data)
 v = p.n_validation

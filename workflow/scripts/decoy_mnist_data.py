@@ -4,10 +4,9 @@ from pathlib import Path
 
 
 from rrr.data.decoy_mnist import make_decoy_mnist
-from rrr.jobs import log_to, write_npz
+from rrr.jobs import start_job, write_npz
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 data = make_decoy_mnist(Path(sm.input[0]), seed=sm.params.seed)
 n_train, n_test = sm.params.n_train, sm.params.n_test
 for key in ("Xr", "X", "y", "E"):

@@ -8,15 +8,13 @@ Stack layout: model index = λ1 index · n_seeds + seed index.
 import numpy as np
 import torch
 
-from decoy_mnist_experiments import l1_label, stacked_explanation_mask
-from rrr import load_model, save_model, stack, unstack
+from rrr.paper.decoy_mnist import l1_label
+from rrr import explanation_mask, load_model, save_model, stack, unstack
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, set_threads, write_csv, write_json
+from rrr.jobs import start_job, write_csv, write_json
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 p = sm.params
 d = np.load(sm.input.data)
 x, y = as_tensor(d["X"]), d["y"]
@@ -24,9 +22,9 @@ n_l1, n_seeds = len(p.l1), len(p.seeds)
 
 theta0 = load_model(sm.input.theta0)
 theta0 = stack([unstack(theta0, i) for i in p.theta0_index])
-mask = stacked_explanation_mask(theta0, x, p.cutoff).repeat(n_l1, 1, 1)
+mask = explanation_mask(theta0, x, p.cutoff, chunk=2048).repeat(n_l1, 1, 1)
 for path in sm.input.previous:
-    mask |= stacked_explanation_mask(load_model(path), x, p.cutoff)
+    mask |= explanation_mask(load_model(path), x, p.cutoff, chunk=2048)
 
 r = int(sm.wildcards.round)
 l1 = [float(v) for v in p.l1 for _ in p.seeds]

@@ -7,12 +7,10 @@ Output arrays are indexed [round, λ1, seed, row]; round 0 (θ0, shared) is repe
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba, stack, unstack
-from rrr.jobs import log_to, set_threads, write_npz
+from rrr.jobs import start_job, write_npz
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 p = sm.params
 d = np.load(sm.input.data)
 images = d["Xt"][p.rows]

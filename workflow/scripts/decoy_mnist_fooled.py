@@ -12,7 +12,7 @@ digit within one shade step of it (chance: at most 3/9).
 import numpy as np
 import torch
 
-from decoy_mnist_experiments import (
+from rrr.paper.decoy_mnist import (
     decoy_class,
     fooled_example,
     lime_image_explanation,
@@ -20,12 +20,10 @@ from decoy_mnist_experiments import (
     swatch_shade,
 )
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.jobs import log_to, set_threads, write_json, write_npz
+from rrr.jobs import start_job, write_json, write_npz
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 d = np.load(sm.input.data)
 xt, yt = d["Xt"], d["yt"]
 decoys = decoy_class(xt, d["Et"])

@@ -4,15 +4,13 @@ gradients (one batched ∇ max p̂ call over the whole test set), for the seed-0
 import numpy as np
 import torch
 
-from decoy_mnist_experiments import lime_image_explanation
+from rrr.paper.decoy_mnist import lime_image_explanation
 from rrr import load_model, predict_proba, unstack
-from rrr.jobs import log_to, set_threads, write_json
-from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
+from rrr.jobs import start_job, write_json
+from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 settings, n_lime = sm.params.lime, sm.params.n_lime
 d = np.load(sm.input.data)
 model = unstack(load_model(sm.input.model), 0)

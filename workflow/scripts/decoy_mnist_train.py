@@ -7,12 +7,10 @@ swatch) with λ1; ``baseline`` — the same MLP on plain MNIST.
 import numpy as np
 
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, set_threads, write_csv, write_json
+from rrr.jobs import start_job, write_csv, write_json
 from rrr.models import save_model
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)
 if condition == "baseline":

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 import rrr
-from rrr.diverse import (
+from rrr.extras.diverse import (
     boundary_angle,
     feature_balance,
     gradient_cosines,
@@ -21,12 +21,10 @@ from rrr.diverse import (
     quadrant_grid,
     train_diverse_models,
 )
-from rrr.jobs import log_to, save_torch, set_threads, write_json, write_npz
-from rrr.hessian import smooth_mlp
+from rrr.jobs import save_torch, start_job, write_json, write_npz
+from rrr.models import smooth_mlp
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 cfg = sm.params.cfg
 seeds = cfg["seeds"]
 X, y = quadrant_grid(cfg["grid"], cfg["extent"], cfg["data_seed"])

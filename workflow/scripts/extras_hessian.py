@@ -12,20 +12,18 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.jobs import log_to, save_torch, set_threads, write_csv, write_json, write_npz
-from rrr.hessian import (
+from rrr.jobs import save_torch, start_job, write_csv, write_json, write_npz
+from rrr.extras.hessian import (
     evaluate_penalty,
     fit_input_penalty,
     hessian_frobenius_sq,
     hessian_frobenius_sq_estimate,
-    sine_boundary_2d,
-    smooth_mlp,
 )
+from rrr.data.toy2d import sine_boundary_2d
+from rrr.models import concat_stacks, smooth_mlp
 from rrr.training import accuracy
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 cfg = sm.params.cfg
 seeds, lambdas = cfg["seeds"], cfg["lambdas"]
 S, L = len(seeds), len(lambdas)
@@ -51,11 +49,7 @@ def log_odds_and_gradient(model: torch.nn.Module, x: torch.Tensor) -> tuple[np.n
 def initial_stack() -> torch.nn.Module:
     """S·L stacked softplus MLPs; replicate r's L initializations are drawn from seeds[r]."""
     parts = [smooth_mlp(2, 2, (cfg["hidden"],), n_models=L, seed=s) for s in seeds]
-    model = smooth_mlp(2, 2, (cfg["hidden"],), n_models=S * L)
-    with torch.no_grad():
-        for p, *sources in zip(model.parameters(), *(q.parameters() for q in parts)):
-            p.copy_(torch.cat(sources))
-    return model
+    return concat_stacks(parts, into=smooth_mlp(2, 2, (cfg["hidden"],), n_models=S * L))
 
 
 def per_lambda(name: str, values: np.ndarray) -> dict:

@@ -9,15 +9,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.jobs import log_to, set_threads, write_csv, write_json
+from rrr.jobs import start_job, write_csv, write_json
 from rrr.models import load_tensors, unpack_states
 from rrr.training import accuracy
-from rrr.attacks import fgsm
-from rrr.vgg import vgg
+from rrr.adversarial.attacks import fgsm
+from rrr.extras.vgg import vgg
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 cfg = sm.params.cfg
 d = np.load(sm.input.data)
 n = cfg["n_attacked"]

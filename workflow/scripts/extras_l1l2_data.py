@@ -7,10 +7,9 @@ import numpy as np
 
 from rrr.data.cifar10 import load_cifar10
 from rrr.data.decoy_mnist import load_mnist
-from rrr.jobs import log_to, write_npz
+from rrr.jobs import start_job, write_npz
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 raw = Path(sm.input[0])
 if sm.params.dataset == "cifar10":
     X, y, Xt, yt = load_cifar10(raw)

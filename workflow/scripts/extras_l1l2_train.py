@@ -8,15 +8,13 @@ similar magnitudes (the thesis multiplies λ by 100 under its own normalization)
 import numpy as np
 import torch
 
-from rrr.jobs import log_to, set_threads, write_json
-from rrr.hessian import fit_input_penalty
+from rrr.jobs import start_job, write_json
+from rrr.extras.hessian import fit_input_penalty
 from rrr.models import pack_states, save_tensors
 from rrr.training import accuracy
-from rrr.vgg import vgg
+from rrr.extras.vgg import vgg
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 cfg, norm = sm.params.cfg, sm.wildcards.norm
 d = np.load(sm.input.data)
 X, Xt = torch.tensor(d["X"] / 255.0, dtype=torch.float32), torch.tensor(d["Xt"] / 255.0, dtype=torch.float32)

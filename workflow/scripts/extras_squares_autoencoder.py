@@ -4,14 +4,12 @@ latent 0 = square size, latent 1 = background shade, the rest free; it is frozen
 import numpy as np
 import torch
 
-from rrr.autoencoder import ConvAutoencoder, factor_correlations, fit_autoencoder
+from rrr.extras.autoencoder import ConvAutoencoder, factor_correlations, fit_autoencoder
 from rrr.data.squares import FACTORS
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import start_job, write_json
 from rrr.models import save_tensors
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 cfg = sm.params.cfg
 d = np.load(sm.input.data)
 supervised = [FACTORS.index("size"), FACTORS.index("shade")]

@@ -4,10 +4,9 @@ autoencoder (plus a held-out part), and the confounded train split with its two 
 import numpy as np
 
 from rrr.data.squares import FACTORS, make_squares, make_unlabelled_squares
-from rrr.jobs import log_to, write_npz
+from rrr.jobs import start_job, write_npz
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 p = sm.params
 seed = p.seed
 arrays = {}

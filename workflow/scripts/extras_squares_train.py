@@ -10,15 +10,13 @@ import numpy as np
 import torch
 
 import rrr
-from rrr.autoencoder import ConvAutoencoder
-from rrr.diverse import gradient_cosines, train_diverse_models
-from rrr.jobs import log_to, save_torch, set_threads, write_json
+from rrr.extras.autoencoder import ConvAutoencoder
+from rrr.extras.diverse import gradient_cosines, train_diverse_models
+from rrr.jobs import save_torch, start_job, write_json
 from rrr.models import load_tensors
-from rrr.hessian import smooth_mlp
+from rrr.models import smooth_mlp
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 cfg, kind = sm.params.cfg, sm.wildcards.kind
 d = np.load(sm.input.data)
 state, saved = load_tensors(sm.input.autoencoder)  # weights_only: no pickled code runs

@@ -4,10 +4,9 @@
 import numpy as np
 
 from rrr.data.iris_cancer import iris_cancer_splits, iris_out, load_iris_cancer
-from rrr.jobs import log_to, write_npz
+from rrr.jobs import start_job, write_npz
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 splits = iris_cancer_splits(sm.params.n_splits, sm.params.seed)
 splits["Xte_out"] = np.stack([iris_out(x) for x in splits["Xte"]])
 write_npz(sm.output[0], code=sm.params.code, **splits, feature_names=np.array(load_iris_cancer()[2]))

@@ -4,14 +4,12 @@ its training rows, and LIME (continuous perturbation, reference §3 variant b) f
 
 import numpy as np
 
-from iris_cancer_measures import iris_usage, lime_tabular, lime_weights
+from rrr.paper.iris_cancer import iris_usage, lime_tabular, lime_weights
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.jobs import log_to, set_threads, write_npz
+from rrr.jobs import start_job, write_npz
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 split, rows, settings = sm.params.split, sm.params.rows, sm.params.lime
 d = np.load(sm.input.data)
 x, y = d["Xtr"][split], d["ytr"][split]

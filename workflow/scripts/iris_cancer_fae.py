@@ -7,15 +7,13 @@ and with Iris in, and the Iris share of M_c[f_X] on the training rows (reference
 
 import numpy as np
 
-from iris_cancer_measures import iris_usage
+from rrr.paper.iris_cancer import iris_usage
 from rrr import accuracy, find_another_explanation, input_gradients, mlp_stack
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import start_job, write_json
 from rrr.models import save_model
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 fae, train = sm.params.fae, sm.params.train
 d = np.load(sm.input.data)
 x = as_tensor(d["Xtr"])

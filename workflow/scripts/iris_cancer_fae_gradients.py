@@ -4,12 +4,10 @@
 import numpy as np
 
 from rrr import input_gradients, load_model
-from rrr.jobs import log_to, set_threads, write_npz
+from rrr.jobs import start_job, write_npz
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 d = np.load(sm.input.data)
 x = as_tensor(d["Xtr"])
 gradients = np.stack([input_gradients(load_model(p), x, "max_prob").numpy() for p in sm.input.models])

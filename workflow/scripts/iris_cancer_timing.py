@@ -5,15 +5,13 @@ variant (a) is timed too and recorded under ``discretized``."""
 
 import numpy as np
 
-from iris_cancer_measures import lime_tabular, lime_weights
+from rrr.paper.iris_cancer import lime_tabular, lime_weights
 from rrr import load_model, predict_proba, unstack
-from rrr.jobs import log_to, set_threads, write_json
-from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
+from rrr.jobs import start_job, write_json
+from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 settings, split = sm.params.lime, sm.params.split
 d = np.load(sm.input.data)
 x = d["Xtr"][split]

@@ -8,17 +8,15 @@ columns among the top-k |∇ max p̂| of the training rows (reference notebook, 
 
 import numpy as np
 
-from iris_cancer_measures import iris_usage, top_k_iris_count
+from rrr.paper.iris_cancer import iris_usage, top_k_iris_count
 from rrr import input_gradients
 from rrr.data.iris_cancer import iris_mask
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, set_threads, write_csv, write_json
+from rrr.jobs import start_job, write_csv, write_json
 from rrr.models import save_model
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)
 n_splits, n_train = d["ytr"].shape

@@ -1,7 +1,7 @@
 """20 Newsgroups (atheism vs Christianity) as dense TF-IDF arrays, plus what rendering and LIME need.
 
 Writes the arrays (npz) and, beside them (JSON), the test texts, class names and the fitted
-vectorizer's vocabulary and idf (``rrr.text_explanations.rebuild_vectorizer`` restores it).
+vectorizer's vocabulary and idf (``rrr.paper.newsgroups.rebuild_vectorizer`` restores it).
 Small profiles keep the first n documents of each split before the vectorizer is fit.
 """
 
@@ -10,10 +10,9 @@ from pathlib import Path
 
 
 from rrr.data.newsgroups import load_newsgroups, tfidf_features
-from rrr.jobs import log_to, write_npz, write_text
+from rrr.jobs import start_job, write_npz, write_text
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 (archive,) = sorted(Path(sm.input[0]).glob("*.tar.gz"))
 d = load_newsgroups(archive)
 counts = {"n_train_available": len(d["train_texts"]), "n_test_available": len(d["test_texts"])}

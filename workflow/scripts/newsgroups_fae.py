@@ -10,12 +10,10 @@ import numpy as np
 import pandas as pd
 
 from rrr import find_another_explanation, mlp_stack, save_model, stack, unstack
-from rrr.jobs import log_to, set_threads, write_csv, write_json
+from rrr.jobs import start_job, write_csv, write_json
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 d = np.load(sm.input.data)
 seeds, rounds, n_early = list(sm.params.seeds), sm.params.rounds, sm.params.early_rounds
 x, y = as_tensor(d["X"]), as_tensor(d["y"])

@@ -8,12 +8,10 @@ gradient of the predicted class's probability (the paper's f_X) is this one time
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba
-from rrr.jobs import log_to, read_json, set_threads, write_npz
+from rrr.jobs import read_json, start_job, write_npz
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 rows = list(sm.params.rows)
 toward = read_json(sm.input.text)["target_names"].index(sm.params.toward)
 x = np.load(sm.input.data)["Xt"][rows]

@@ -5,8 +5,8 @@ import numpy as np
 from lime.lime_text import LimeTextExplainer
 
 from rrr import load_model, unstack
-from rrr.jobs import log_to, read_json, set_threads, write_json
-from rrr.text_explanations import (
+from rrr.jobs import read_json, start_job, write_json
+from rrr.paper.newsgroups import (
     document_word_weights,
     lime_word_weights,
     rebuild_vectorizer,
@@ -14,9 +14,7 @@ from rrr.text_explanations import (
     text_classifier,
 )
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 text = read_json(sm.input.text)
 vectorizer = rebuild_vectorizer(text["vocabulary"], text["idf"])
 cached = np.load(sm.input.gradients)

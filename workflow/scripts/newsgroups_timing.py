@@ -10,14 +10,12 @@ import numpy as np
 from lime.lime_text import LimeTextExplainer
 
 from rrr import load_model, unstack
-from rrr.jobs import log_to, read_json, set_threads, write_json
-from rrr.text_explanations import rebuild_vectorizer, text_classifier
-from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
+from rrr.jobs import read_json, start_job, write_json
+from rrr.paper.newsgroups import rebuild_vectorizer, text_classifier
+from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 text = read_json(sm.input.text)
 model = unstack(load_model(sm.input.model), 0)
 classify = text_classifier(model, rebuild_vectorizer(text["vocabulary"], text["idf"]))

@@ -3,12 +3,10 @@
 import numpy as np
 
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, read_json, set_threads, write_csv, write_json
+from rrr.jobs import read_json, start_job, write_csv, write_json
 from rrr.models import save_model
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 d = np.load(sm.input.data)
 model, history, metrics = train_replicates(
     d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train, evaluate={"test": (d["Xt"], d["yt"])}

@@ -4,13 +4,12 @@ Toy-Color test images, for seed 0 of the A = 0 model."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy_color import explanation_grid
-from rrr.toy_color_rules import gradient_pixels, lime_pixels
+from rrr.paper.toy_color import gradient_pixels, lime_pixels
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 p = sm.params
 n = p.n_images

@@ -5,12 +5,11 @@ with ordinary minibatches (middle) and with the annotated rows in every minibatc
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy_color import rule_shares
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 
 

@@ -4,13 +4,12 @@ bottom: train and test accuracy of θ0, θ1 (λ1 = 1e3), θ2 (λ1 = 1e6), mean �
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy_color import accuracy_by_round, explanation_grid
-from rrr.toy_color_rules import gradient_pixels
+from rrr.paper.toy_color import gradient_pixels
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 metrics = read_json(sm.input.metrics)
 cached = np.load(sm.input.gradients)

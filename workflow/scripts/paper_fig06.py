@@ -4,9 +4,8 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.decoy_mnist import fooled_example_figure
-from rrr.jobs import log_to
+from rrr.jobs import start_job
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 save_figure(fooled_example_figure(dict(np.load(sm.input[0]))), sm.output[0], sm.output[1])

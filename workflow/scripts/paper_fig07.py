@@ -3,14 +3,13 @@
 import numpy as np
 
 from rrr.plots import save_figure, use_style
-from rrr.plots.iris_cancer import figure07
-from rrr.jobs import log_to
+from rrr.plots.iris_cancer import lime_vs_gradient_figure
+from rrr.jobs import start_job
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 e = np.load(sm.input[0])
-fig = figure07(
+fig = lime_vs_gradient_figure(
     e["y"],
     e["rows"].tolist(),
     e["probabilities"],

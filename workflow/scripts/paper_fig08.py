@@ -3,14 +3,13 @@ in and out, A = 0 vs full A."""
 
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
-from rrr.plots.iris_cancer import figure08
+from rrr.plots.iris_cancer import iris_usage_figure
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 metrics = {c: read_json(p) for c, p in zip(sm.params.conditions, sm.input.metrics)}
 n_test = np.load(sm.input.data)["yte"].shape[1]
-fig = figure08(metrics, n_test, sm.params.paper)
+fig = iris_usage_figure(metrics, n_test, sm.params.paper)
 save_figure(fig, sm.output[0], sm.output[1])

@@ -3,11 +3,10 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import gradient_overlay, mean_sd_bars, save_figure, use_style
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 titles = {"plain": "A = 0", "annotated": "full A", "baseline": "baseline\n(plain MNIST)"}
 conditions, rows = sm.params.conditions, sm.params.rows

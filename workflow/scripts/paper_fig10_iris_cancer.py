@@ -3,16 +3,15 @@ train/test accuracy and Iris usage (mean ± sd over trials) against the iteratio
 
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
-from rrr.plots.iris_cancer import figure10
+from rrr.plots.iris_cancer import fae_figure
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 cached = np.load(sm.input.gradients)
 trial, rows = sm.params.trial, sm.params.rows
 gradients = cached["gradients"][:, trial][:, rows]
 labels = cached["y"][trial][rows].tolist()
-fig = figure10(gradients, labels, rows, trial, read_json(sm.input.metrics), sm.params.paper_usage)
+fig = fae_figure(gradients, labels, rows, trial, read_json(sm.input.metrics), sm.params.paper_usage)
 save_figure(fig, sm.output[0], sm.output[1])

@@ -8,13 +8,12 @@ alt.atheism. Bottom: train and test accuracy per round, mean ± sd over seeds.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.newsgroups import draw_fae_accuracy, draw_fae_words
-from rrr.text_explanations import top_words
+from rrr.paper.newsgroups import top_words
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 text = read_json(sm.input.text)
 names, vocabulary = text["target_names"], text["vocabulary"]

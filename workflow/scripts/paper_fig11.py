@@ -2,12 +2,11 @@
 
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.decoy_mnist import crossval_figure
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 p = sm.params
 m = read_json(sm.input[0])

@@ -5,13 +5,12 @@ models (rescored on a fresh test set, spec §4.3) as small crosses."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import PALETTE, save_figure, use_style
 from rrr.plots.toy_color import annotation_mask, learning_curves
-from rrr.toy_color_rules import condition_masks
+from rrr.paper.toy_color import condition_masks
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 summary = read_json(sm.input.summary)
 sizes = summary["sizes"]

@@ -6,13 +6,12 @@ Here blue supports the predicted label and orange opposes it; opacity |w| / max|
 
 import numpy as np
 
-from rrr.jobs import log_to, read_json, write_text
+from rrr.jobs import read_json, start_job, write_text
 from rrr.plots import use_style
 from rrr.plots.newsgroups import Document, Panel, draw_documents, explanations_html, save_documents
-from rrr.text_explanations import document_word_weights
+from rrr.paper.newsgroups import document_word_weights
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 text = read_json(sm.input.text)
 names, vocabulary = text["target_names"], text["vocabulary"]

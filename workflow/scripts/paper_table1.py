@@ -3,10 +3,9 @@
 
 import pandas as pd
 
-from rrr.jobs import log_to, read_json, write_csv
+from rrr.jobs import read_json, start_job, write_csv
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 rows = []
 for dataset, path in zip(sm.params.datasets, sm.input):
     t = read_json(path)

@@ -3,11 +3,10 @@
 import json
 from pathlib import Path
 
-from rrr.jobs import log_to, write_text
+from rrr.jobs import start_job, write_text
 from rrr.provenance import collect
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 record = collect(sm.config, sm.params.configfiles, Path(sm.scriptdir).parents[1], code=sm.params.rules_code)  # repo
 print(json.dumps(record["git"], indent=2))
 write_text(json.dumps(record, indent=2) + "\n", sm.output[0])

@@ -2,10 +2,9 @@
 
 import math
 
-from rrr.jobs import log_to, read_json, write_json
+from rrr.jobs import read_json, start_job, write_json
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 t = read_json(sm.input[0])
 lime, grad = t["lime_seconds_per_explanation"], t["gradient_seconds_per_explanation"]
 write_json(

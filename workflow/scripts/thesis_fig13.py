@@ -2,12 +2,11 @@
 
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
-from rrr.plots.thesis_extras import figure13
+from rrr.plots.thesis_extras import fae2d_figure
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
-fig = figure13(np.load(sm.input.surfaces), read_json(sm.input.sequential), read_json(sm.input.joint))
+fig = fae2d_figure(np.load(sm.input.surfaces), read_json(sm.input.sequential), read_json(sm.input.joint))
 save_figure(fig, sm.output[0], sm.output[1])

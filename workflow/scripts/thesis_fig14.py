@@ -1,8 +1,7 @@
 """Figure 14: FGSM transfer — every model's accuracy on every model's FGSM examples vs ε, per dataset."""
 
-from adv_figures import transfer_figure_and_table
+from rrr.adversarial.transfer import transfer_figure_and_table
 
-from rrr.jobs import log_to
+from rrr.jobs import start_job
 
-log_to(snakemake.log[0])  # noqa: F821 (injected by Snakemake)
-transfer_figure_and_table(snakemake)  # noqa: F821
+transfer_figure_and_table(start_job(snakemake))  # noqa: F821 (injected by Snakemake)

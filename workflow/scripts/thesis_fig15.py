@@ -4,12 +4,11 @@ TGSM, beside the normal, adversarially trained and double-backprop models."""
 import matplotlib.pyplot as plt
 
 from rrr.data.adversarial import LABELS
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, model_legend, transfer_panel
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 p = sm.params
 metrics = read_json(sm.input.metrics[0])

@@ -6,10 +6,9 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_COLORS, MODEL_LABELS
-from rrr.jobs import log_to
+from rrr.jobs import start_job
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 p = sm.params
 s = np.load(sm.input.statistics[0])

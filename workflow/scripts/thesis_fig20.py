@@ -5,10 +5,9 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, image_grid
-from rrr.jobs import log_to
+from rrr.jobs import start_job
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 p = sm.params
 g = np.load(sm.input.grids[0])

@@ -7,10 +7,9 @@ import numpy as np
 from rrr.data.adversarial import CLASS_NAMES, LABELS
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, image_grid
-from rrr.jobs import log_to
+from rrr.jobs import start_job
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 p = sm.params
 fig, axes = plt.subplots(len(p.datasets), len(p.models), figsize=(3.3 * len(p.models), 3.5 * len(p.datasets)),

@@ -6,10 +6,9 @@ import numpy as np
 from rrr.data.adversarial import CLASS_NAMES, LABELS
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, signed_image
-from rrr.jobs import log_to
+from rrr.jobs import start_job
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 p = sm.params
 fig = plt.figure(figsize=(4.6 * len(p.datasets), 0.8 * (len(p.models) + 1) + 0.6), layout="constrained")

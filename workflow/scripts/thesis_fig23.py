@@ -1,11 +1,10 @@
 """Thesis Figure 23: L1 vs L2 input-gradient regularization against white-box and transferred FGSM."""
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
-from rrr.plots.thesis_extras import figure23
+from rrr.plots.thesis_extras import l1l2_attack_figure
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 cfg = sm.params.cfg
 clean = {read_json(p)["norm"]: read_json(p) for p in sm.input.clean}
@@ -14,5 +13,5 @@ arch = "VGG-16" if cfg["arch"] == "vgg16" else "a small VGG-style net (conv 16-1
 title = f"Thesis Fig. 23 setting: {arch} on {names[cfg['dataset']]}, {cfg['n_train']} training images"
 if (cfg["dataset"], cfg["arch"]) != ("cifar10", "vgg16"):
     title += "\n(offline substitute for the thesis's VGG-16 on CIFAR-10)"
-fig = figure23(read_json(sm.input.metrics), clean, title, cfg["l1_factor"])
+fig = l1l2_attack_figure(read_json(sm.input.metrics), clean, title, cfg["l1_factor"])
 save_figure(fig, sm.output[0], sm.output[1])

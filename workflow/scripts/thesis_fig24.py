@@ -3,13 +3,12 @@
 import numpy as np
 import pandas as pd
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
-from rrr.plots.thesis_extras import figure24
+from rrr.plots.thesis_extras import hessian_figure
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 metrics = {"gradient": read_json(sm.input.gradient), "hessian": read_json(sm.input.hessian)}
-fig = figure24(np.load(sm.input.surfaces), metrics, pd.read_csv(sm.input.estimator_csv), sm.params.shown)
+fig = hessian_figure(np.load(sm.input.surfaces), metrics, pd.read_csv(sm.input.estimator_csv), sm.params.shown)
 save_figure(fig, sm.output[0], sm.output[1])

@@ -2,17 +2,16 @@
 
 import numpy as np
 
-from rrr.jobs import log_to, read_json
+from rrr.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
-from rrr.plots.thesis_extras import figure25
+from rrr.plots.thesis_extras import squares_figure
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 use_style()
 d = np.load(sm.input.data)
 splits = ("train", "test_size", "test_color")
 metrics = {read_json(p)["kind"]: read_json(p) for p in sm.input.metrics}
-fig = figure25(
+fig = squares_figure(
     {s: d[s] for s in splits},
     {s: d[f"{s}_labels"] for s in splits},
     metrics["normal"],

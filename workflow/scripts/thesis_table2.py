@@ -4,12 +4,11 @@ stimuli's conditions with empty scores beside the thesis's numbers)."""
 from pathlib import Path
 
 import pandas as pd
-from thesis_table2_score import table2
+from rrr.adversarial.table2 import table2
 
-from rrr.jobs import log_to, write_csv
+from rrr.jobs import start_job, write_csv
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 key = pd.concat([pd.read_csv(Path(d) / "answer_key.csv") for d in sm.input.stimuli])
 answers = pd.read_csv(sm.input.answers) if sm.input.answers else None
 write_csv(table2(key, answers, sm.params.paper), sm.output[0], index=False)

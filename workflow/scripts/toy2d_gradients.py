@@ -9,11 +9,9 @@ import numpy as np
 import torch
 
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.jobs import log_to, set_threads, write_npz
+from rrr.jobs import start_job, write_npz
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 p = sm.params
 d = np.load(sm.input.data)
 X, y = d["X"], d["y"]

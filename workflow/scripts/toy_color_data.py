@@ -3,10 +3,9 @@
 
 
 from rrr.data import generate_toy_color
-from rrr.jobs import log_to, write_npz
+from rrr.jobs import start_job, write_npz
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 X, y = generate_toy_color(sm.params.n_train, seed=sm.params.train_seed)
 Xt, yt = generate_toy_color(sm.params.n_test, seed=sm.params.test_seed)
 write_npz(sm.output[0], code=sm.params.code, X=X, y=y, Xt=Xt, yt=yt)

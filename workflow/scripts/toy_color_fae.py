@@ -10,14 +10,12 @@ import time
 import numpy as np
 
 from rrr import find_another_explanation, input_gradients, mlp_stack
-from rrr.jobs import log_to, set_threads, write_json, write_npz
+from rrr.jobs import start_job, write_json, write_npz
 from rrr.models import save_model
-from rrr.toy_color_rules import rule_scores
+from rrr.paper.toy_color import rule_scores
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 p = sm.params
 d = np.load(sm.input.data)
 seeds = list(p.seeds)

@@ -7,14 +7,12 @@ import time
 import numpy as np
 
 from rrr import fit, mlp_stack
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import start_job, write_json
 from rrr.models import save_model
-from rrr.toy_color_rules import rule_scores, stacked_masks
+from rrr.paper.toy_color import rule_scores, stacked_masks
 from rrr.training import accuracy
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 p = sm.params
 size = int(sm.wildcards.size)
 d = np.load(sm.input.data)

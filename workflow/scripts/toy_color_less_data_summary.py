@@ -4,11 +4,10 @@ model needs" ratios (reference §4.3) from the seed-mean curves."""
 
 import numpy as np
 
-from rrr.jobs import log_to, read_json, write_json
-from rrr.toy_color_rules import best_below, extra_data_ratio
+from rrr.jobs import read_json, start_job, write_json
+from rrr.paper.toy_color import best_below, extra_data_ratio
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 runs = sorted((read_json(path) for path in sm.input.metrics), key=lambda r: r["size"])
 sizes = [r["size"] for r in runs]
 conditions = list(sm.params.conditions)

@@ -14,14 +14,12 @@ from lime.lime_tabular import LimeTabularExplainer
 
 from rrr import load_model, predict_proba, unstack
 from rrr.data import corner_mask
-from rrr.jobs import log_to, set_threads, write_json, write_npz
-from rrr.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
-from rrr.toy_color_rules import gradient_pixels, lime_pixels, region_share
+from rrr.jobs import start_job, write_json, write_npz
+from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
+from rrr.paper.toy_color import gradient_pixels, lime_pixels, region_share
 from rrr.training import as_tensor
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 settings = sm.params.lime
 d = np.load(sm.input.data)
 Xt = d["Xt"]

@@ -8,13 +8,11 @@ import numpy as np
 import torch
 
 from rrr.experiments import train_replicates
-from rrr.jobs import log_to, set_threads, write_csv, write_json
+from rrr.jobs import start_job, write_csv, write_json
 from rrr.models import save_model
-from rrr.toy_color_rules import condition_masks, rule_scores
+from rrr.paper.toy_color import condition_masks, rule_scores
 
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)
 feature_mask = condition_masks()[condition]

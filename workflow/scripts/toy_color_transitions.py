@@ -13,15 +13,13 @@ import torch
 
 from rrr import fit, mlp_stack
 from rrr.data import corner_mask
-from rrr.jobs import log_to, set_threads, write_json
+from rrr.jobs import start_job, write_json
 from rrr.models import save_model
-from rrr.toy_color_rules import first_rows_masks, log_grid, rule_scores
+from rrr.paper.toy_color import first_rows_masks, log_grid, rule_scores
 from rrr.training import accuracy
 
 HYBRID_SHARE = 0.2  # a model is a hybrid of both rules when each holds at least 20% of its M_0.67 pixels
-sm = snakemake  # noqa: F821 (injected by Snakemake)
-log_to(sm.log[0])
-set_threads(sm.threads)
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
 p = sm.params
 d = np.load(sm.input.data)
 X, y = d["X"], d["y"]

@@ -1,4 +1,4 @@
-"""Shared body of the Figure 14 and 18 scripts: the curves plus the CSV of the transfer matrices."""
+"""The Figures 14 and 18 of the adversarial chapter: the transfer curves, plus the CSV of the transfer matrices."""
 
 from pathlib import Path
 

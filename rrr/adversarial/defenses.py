@@ -261,7 +261,7 @@ def train_cnn(
             optimizer.step()
             step += 1
             if step % log_every == 0 or step == 1 or step == total:
-                check_finite("rrr.defenses.train_cnn", f"batch {step}", objective=loss, fix="lower lr or λ")
+                check_finite("rrr.adversarial.defenses.train_cnn", f"batch {step}", objective=loss, fix="lower lr or λ")
                 row = {"batch": step, "loss": loss.item(),
                        "batch_accuracy": (logits.argmax(-1) == hard_y[lo: lo + batch_size]).float().mean().item(),
                        "seconds": offset + time.perf_counter() - start}
@@ -271,8 +271,8 @@ def train_cnn(
             if checkpoint is not None and step % checkpoint_every == 0 and step < total:
                 save()
         # The loss is read on logging steps only (one sync each); the weights at every epoch's end and the last.
-        check_finite("rrr.defenses.train_cnn", f"the end of epoch {epoch + 1} (batch {step})", parameters=model,
-                     fix="lower lr or λ")
+        check_finite("rrr.adversarial.defenses.train_cnn", f"the end of epoch {epoch + 1} (batch {step})",
+                     parameters=model, fix="lower lr or λ")
     if checkpoint is not None and resumed != total:
         save()  # the finished state: a rerun of a multi-model job skips this model
     model.eval()

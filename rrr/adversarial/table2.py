@@ -2,7 +2,7 @@
 
 Usable on its own by a lab that ran the study with the stimuli of `adv_table2_stimuli`:
 
-    python workflow/scripts/thesis_table2_score.py ANSWERS.csv KEY.csv [KEY.csv ...] -o table2.csv
+    python -m rrr.adversarial.table2 ANSWERS.csv KEY.csv [KEY.csv ...] -o table2.csv
 
 ANSWERS.csv has one row per subject and stimulus: subject, dataset, order, most_plausible,
 second_most_plausible (class labels as in answer_key.csv's *_label columns, or N/A).

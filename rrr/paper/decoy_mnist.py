@@ -1,7 +1,6 @@
-"""Decoy-MNIST helpers the workflow scripts share (and tests/test_decoy_mnist_experiments.py checks).
+"""The Decoy MNIST experiments' helpers (paper Sec. 4.3, Figures 6, 10 and 11).
 
 * ``l1_label`` — the name a λ1 gets in metrics keys (``1e3``, ``1e-4``, ``250``);
-* ``stacked_explanation_mask`` — FAE's M_c[f_X|θ] for a stack of models, in chunks of rows;
 * ``swatch_shade`` / ``decoy_class`` / ``fooled_example`` — a test swatch's shade, the digit it
   encodes, and the first test image whose wrong prediction is that digit and whose swatch LIME
   can see (the paper's Figure 6 case);
@@ -16,15 +15,11 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-import torch
-from torch import nn
 
-from rrr import input_gradients, largest_gradient_mask
+from rrr.data.decoy_mnist import SHADE_STEP, SIDE
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # LIME's per-sample progress bar only fills logs
 
-SIDE = 28
-SHADE_STEP = 25
 BACKGROUND = 0  # MNIST's background grey level (255 after LIME's inversion)
 
 
@@ -35,21 +30,6 @@ def l1_label(value: float) -> str:
         if abs(p - round(p)) < 1e-9:
             return f"1e{round(p)}"
     return f"{value:g}"
-
-
-def stacked_explanation_mask(
-    model: nn.Module, x: torch.Tensor, cutoff: float = 0.67, chunk: int = 2048
-) -> torch.Tensor:
-    """M_c[∇ max p̂] of every model of a stack on shared rows ``x`` (N, D): bool (S, N, D).
-
-    Rows are processed ``chunk`` at a time, so the float gradients never exceed S·chunk·D.
-    """
-    n_models = model.n_models
-    parts = []
-    for rows in x.split(chunk):
-        grads = input_gradients(model, rows.expand(n_models, *rows.shape), "max_prob")
-        parts.append(largest_gradient_mask(grads, cutoff))
-    return torch.cat(parts, dim=1)
 
 
 def swatch_shade(x: np.ndarray, swatch: np.ndarray) -> np.ndarray:

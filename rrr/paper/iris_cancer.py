@@ -1,4 +1,4 @@
-"""Iris-Cancer measurements shared by the workflow's iris_cancer_* scripts (imported, not run).
+"""Iris-Cancer measurements (paper Sec. 4.2) that the iris_cancer_* workflow scripts share.
 
 How much a model's explanations rely on the Iris columns (reference ``iris_cancer.iris_usage``
 and the notebook's top-10 count), and LIME tabular explanations as dense weight vectors.

@@ -106,7 +106,7 @@ def fit_autoencoder(
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = AutoencoderHistory()
-    guard = DivergenceGuard("rrr.autoencoder.fit_autoencoder", "lower lr or supervision_weight")
+    guard = DivergenceGuard("rrr.extras.autoencoder.fit_autoencoder", "lower lr or supervision_weight")
     start = time.perf_counter()
     model.train()
     for epoch in range(epochs):

@@ -22,7 +22,7 @@ from art.attacks.evasion import BasicIterativeMethod, FastGradientMethod
 from art.estimators.classification import PyTorchClassifier
 from torch import nn
 
-from rrr.defenses import predict_logits
+from rrr.adversarial.defenses import predict_logits
 
 ATTACK_BATCH = 256
 

@@ -10,14 +10,13 @@ Frobenius norm of the input Hessian, exact or estimated by random finite differe
 Every penalty is the mean over examples of a per-example norm, per model: a scalar for an
 ordinary model and shape (S,) for a stack of S models (inputs (S, N, D), see
 :mod:`rrr.models`). Penalties on ReLU networks' Hessians are zero almost everywhere, so
-:func:`smooth_mlp` builds softplus networks for them.
+:func:`rrr.models.smooth_mlp` builds softplus networks for them.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -27,43 +26,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from rrr.explanations import GradientKind, explained_output
-from rrr.models import StackedLinear
 from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
 
 Penalty = Literal["none", "l1", "l2", "hessian", "hessian_estimate"]
 PENALTIES: tuple[str, ...] = ("none", "l1", "l2", "hessian", "hessian_estimate")
-
-
-def smooth_mlp(
-    in_features: int,
-    n_classes: int,
-    hidden: Sequence[int] = (10,),
-    *,
-    n_models: int | None = None,
-    activation: Callable[[], nn.Module] = nn.Softplus,
-    seed: int | None = None,
-) -> nn.Sequential:
-    """A fully connected network with a smooth activation (default softplus), PyTorch's default
-    uniform(±1/√fan_in) initialization, optionally ``n_models`` stacked copies (S, B, D) -> (S, B, K)."""
-    sizes = [in_features, *hidden, n_classes]
-    with torch.random.fork_rng(devices=[]):
-        if seed is not None:
-            torch.manual_seed(seed)
-        layers: list[nn.Module] = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            if n_models is None:
-                layers.append(nn.Linear(a, b))
-            else:
-                layer = StackedLinear(a, b, n_models)
-                bound = 1 / math.sqrt(a)
-                nn.init.uniform_(layer.weight, -bound, bound)
-                nn.init.uniform_(layer.bias, -bound, bound)
-                layers.append(layer)
-            if i < len(sizes) - 2:
-                layers.append(activation())
-    net = nn.Sequential(*layers)
-    net.n_models = n_models  # type: ignore[attr-defined]  # read by rrr.accuracy / predict_proba
-    return net
 
 
 def _input_grads(
@@ -203,7 +169,7 @@ def fit_input_penalty(
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = PenaltyHistory()
-    guard = DivergenceGuard("rrr.hessian.fit_input_penalty", "lower lr or lam")
+    guard = DivergenceGuard("rrr.extras.hessian.fit_input_penalty", "lower lr or lam")
     n = len(y_t)
     start = time.perf_counter()
     model.train()
@@ -241,10 +207,3 @@ def evaluate_penalty(
         x_t, y_t = x_t.expand(n_models, *x_t.shape), y_t.expand(n_models, *y_t.shape)
     _, pen = penalty_terms(model, x_t, y_t, penalty, output=output)
     return np.atleast_1d(pen.detach().numpy())
-
-
-def sine_boundary_2d(n: int, seed: int = 0, extent: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
-    """The 2D problem of our Figure 24 (the thesis does not give its own): points uniform on
-    [−extent, extent]², y = 1 above the curve x₂ = sin(x₁). Returns X float32 (n, 2), y int64 (n,)."""
-    X = np.random.default_rng(seed).uniform(-extent, extent, size=(n, 2))
-    return X.astype(np.float32), (X[:, 1] > np.sin(X[:, 0])).astype(np.int64)

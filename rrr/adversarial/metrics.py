@@ -106,7 +106,7 @@ def statement_arrays(
     """One seed's per-image statement arrays (module docstring), each of length n (the attacked images).
 
     ``correct[attack]``: boolean ``[evaluated, source, ε, image]`` and ``unperturbed[attack]``: boolean
-    ``[source, ε, image]`` (:func:`rrr.attacks.transfer_accuracies`, models in ``models`` order);
+    ``[source, ε, image]`` (:func:`rrr.adversarial.attacks.transfer_accuracies`, models in ``models`` order);
     ``clean``: boolean ``[model, image]``, each model right on the unattacked image; ``log_probs[model]``:
     ``[image, class]``. Shares of single cells are ints 0/1, of groups rounded to 4 decimals; log₁₀
     probabilities rounded to 3 decimals (JSON stays compact and byte-identical for the same run).
