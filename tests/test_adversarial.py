@@ -158,7 +158,7 @@ def test_every_model_is_an_independent_run_with_a_stable_seed():
     assert not torch.equal(first_weights(0, "normal", 0.0), first_weights(0, "doubleback", 1000.0))
     assert not torch.equal(first_weights(0, "teacher", 0.0), first_weights(0, "distilled", 0.0))  # student: scratch
     assert not torch.equal(first_weights(0, "doubleback", 100.0), first_weights(0, "doubleback", 1000.0))  # λ grid
-    script = (REPO / "workflow" / "scripts" / "adv_train.py").read_text()
+    script = (REPO / "workflow" / "scripts" / "adversarial_train.py").read_text()
     assert "model_seed(seed, p.defense, p.lam)" in script and "seed=init" in script
 
 

@@ -55,7 +55,7 @@ def test_fstrings_are_read_as_their_source_on_every_python():
 
 def test_a_script_runs_the_modules_it_imports_and_no_others():
     assert "rrr/losses.py" in closure_names(SCRIPTS / "decoy_mnist_train.py")
-    adversarial = closure_names(SCRIPTS / "adv_train.py")
+    adversarial = closure_names(SCRIPTS / "adversarial_train.py")
     assert "rrr/adversarial/defenses.py" in adversarial and "rrr/losses.py" not in adversarial
     figure = closure_names(SCRIPTS / "paper_fig10_iris_cancer.py")
     assert "rrr/plots/iris_cancer.py" in figure and "rrr/training.py" not in figure

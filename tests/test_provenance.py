@@ -19,12 +19,12 @@ CONFIG = {"profile": "smoke", "decoy_mnist": {"seeds": [0, 1], "lime": {"ratio":
 
 @pytest.fixture(scope="module")
 def record() -> dict:
-    return collect(CONFIG, ["config/smoke.yaml"], REPO, code={"paper_fig07": "1" * 16, "adv_train": "2" * 16})
+    return collect(CONFIG, ["config/smoke.yaml"], REPO, code={"paper_fig07": "1" * 16, "adversarial_train": "2" * 16})
 
 
 def test_collect_records_code_config_software_and_machine(record: dict):
     assert set(record) == {"git", "config", "code", "versions", "machine", "time_utc"}
-    assert list(record["code"]) == ["adv_train", "paper_fig07"]  # rule -> code hash, sorted
+    assert list(record["code"]) == ["adversarial_train", "paper_fig07"]  # rule -> code hash, sorted
     assert {"commit", "dirty", "changes", "changes_sha256", "reason"} <= set(record["git"])
     if (REPO / ".git").exists():
         assert re.fullmatch(r"[0-9a-f]{40}", record["git"]["commit"]) and isinstance(record["git"]["dirty"], bool)
@@ -71,7 +71,8 @@ def test_compare_is_empty_for_the_same_run_and_names_what_differs(record: dict):
     assert any(line.startswith("uncommitted changes:") for line in lines)
     assert any(line.startswith("config hash:") and "eeeeeeeeeeee" in line for line in lines)
     assert any(line.startswith("versions torch:") for line in lines)
-    assert f"code paper_fig07: {'1' * 16} vs {'3' * 16}" in lines and not any("adv_train" in line for line in lines)
+    assert f"code paper_fig07: {'1' * 16} vs {'3' * 16}" in lines
+    assert not any("adversarial_train" in line for line in lines)
     assert any(line.startswith("machine cuda_available:") for line in lines)
     dirty = copy.deepcopy(record)
     dirty["git"].update(dirty=True, changes_sha256="a" * 64)

@@ -32,7 +32,9 @@ MARK = "# single-node test cluster written by rrr's tests/test_slurm.py; removed
 # adversarial chapter, on the CPU as the smoke config says (no GPU asked for): every kind of compute rule of the
 # smoke DAG, in minutes.
 TARGETS = ["paper_fig09", "results/smoke/metrics/adversarial-train/mnist/normal.json"]
-REMOTE_RULES = dict(decoy_mnist_data=1, decoy_mnist_train=3, decoy_mnist_gradients=3, adv_data=1, adv_train=1)
+REMOTE_RULES = dict(
+    decoy_mnist_data=1, decoy_mnist_train=3, decoy_mnist_gradients=3, adversarial_data=1, adversarial_train=1
+)
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -241,5 +243,5 @@ def test_sbatch_runs_the_train_rules_of_the_smoke_workflow(slurm: Path, project:
     # the CPU (the smoke config's adversarial.device), for its memory and no GPU (the request follows the device).
     job = _sh(f"scontrol show job {_first(logs, 'decoy_mnist_train')}").stdout
     assert "MinMemoryNode=4000M" in job and "TimeLimit=02:00:00" in job, job
-    job = _sh(f"scontrol show job {_first(logs, 'adv_train')}").stdout
+    job = _sh(f"scontrol show job {_first(logs, 'adversarial_train')}").stdout
     assert "MinMemoryNode=6000M" in job and not re.search(r"gres[:/]gpu", job), job

@@ -335,15 +335,15 @@ def test_extras_scripts_save_tensors_and_json_that_load_with_weights_only(tmp_pa
     squares = {"seeds": [0], "hidden": 4, "autoencoder": ae, "normal": {"epochs": 1, "batch_size": 64, "lr": 1e-3}}
     norms = ("none", "l1", "l2")
     jobs = [
-        _job("extras_squares_data", tmp_path, output={"data": "sq.npz"},
+        _job("squares_data", tmp_path, output={"data": "sq.npz"},
              params={"seed": 0, "n_autoencoder": 64, "n_train": 64, "n_test": 32}),
-        _job("extras_squares_autoencoder", tmp_path, {"data": "sq.npz"},
+        _job("squares_autoencoder", tmp_path, {"data": "sq.npz"},
              {"model": "ae.pt", "metrics": "ae.json"}, {"cfg": ae}),
-        _job("extras_squares_train", tmp_path, {"data": "sq.npz", "autoencoder": "ae.pt"},
+        _job("squares_train", tmp_path, {"data": "sq.npz", "autoencoder": "ae.pt"},
              {"models": "normal.pt", "metrics": "normal.json"}, {"cfg": squares}, {"kind": "normal"}),
-        *(_job("extras_l1l2_train", tmp_path, {"data": "l1l2.npz"}, {"models": f"{n}.pt", "metrics": f"{n}.json"},
+        *(_job("l1l2_train", tmp_path, {"data": "l1l2.npz"}, {"models": f"{n}.pt", "metrics": f"{n}.json"},
                {"cfg": l1l2}, {"norm": n}) for n in norms),
-        _job("extras_l1l2_attack", tmp_path, {"data": "l1l2.npz", "models": [f"{n}.pt" for n in norms]},
+        _job("l1l2_attack", tmp_path, {"data": "l1l2.npz", "models": [f"{n}.pt" for n in norms]},
              {"metrics": "fgsm.json", "matrix": "fgsm.csv"}, {"cfg": l1l2}),
     ]
     run = subprocess.run([sys.executable, "-c", _RUN_SCRIPTS, json.dumps(jobs)], capture_output=True, text=True)

@@ -74,7 +74,7 @@ def _code_changes_rerun_what_they_affect(project: Path, mirror: Path) -> None:
     losses.write_text(original[losses] + "\nCHANGED = 1\n")
     retrained = _planned_rules(project, mirror)
     assert {"decoy_mnist_train", "iris_cancer_train", "toy_color_train"} <= retrained, retrained
-    assert not retrained & {"adv_train", "adv_evaluate", "thesis_fig14"}, retrained
+    assert not retrained & {"adversarial_train", "adversarial_evaluate", "thesis_fig14"}, retrained
     # What the README tells a user to run: the jobs whose code changed, each with its reason.
     stale = _snakemake(project, "-n", "--rerun-triggers", "params", mirror=mirror)
     jobs = re.split(r"\n(?=(?:local)?rule \w+:)", stale.stdout + stale.stderr)
@@ -188,7 +188,7 @@ def test_switched_off_adversarial_datasets_train_nothing(project: Path):
     assert run.returncode == 0, run.stderr[-3000:]
     planned = _planned(run)
     assert "paper_fig09" in planned and "claims" in planned  # the rest of the workflow is still there
-    assert not {job for job in planned if job.startswith("adv_")}, planned
+    assert not {job for job in planned if job.startswith("adversarial_")}, planned
     log = run.stdout + run.stderr
     for figure in (14, 15, 16, 18, 19, 20, 21, 22):
         assert re.search(rf"thesis_fig{figure} is left out of `thesis` and `all`: .*switched off", log), figure
@@ -211,7 +211,7 @@ def test_one_adversarial_dataset_off_drops_its_figures_and_rows(project: Path):
 
 
 def _adv_train_resources(run: subprocess.CompletedProcess) -> str:
-    job = run.stdout.split("rule adv_train:")[1].split("\n\n")[0]
+    job = run.stdout.split("rule adversarial_train:")[1].split("\n\n")[0]
     return re.search(r"resources: (.*)", job)[1]
 
 
@@ -224,7 +224,7 @@ def test_the_gpu_request_follows_the_configured_device(project: Path):
     assert re.search(r"\bgpu=0\b", _adv_train_resources(cpu)) and "gres" not in _adv_train_resources(cpu)
     assert re.search(r"\bgpu=1\b", _adv_train_resources(cuda))
     profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
-    assert not {r for r in profile.get("set-resources", {}) if r.startswith("adv_")}  # no fixed GPU request
+    assert not {r for r in profile.get("set-resources", {}) if r.startswith("adversarial_")}  # no fixed GPU request
 
 
 def test_the_paper_scale_adversarial_overlay_is_a_profile_of_its_own(project: Path):
@@ -233,9 +233,10 @@ def test_the_paper_scale_adversarial_overlay_is_a_profile_of_its_own(project: Pa
     run = _dry_run(project, base="config/adversarial-paper.yaml")
     assert run.returncode == 0, run.stderr[-3000:]
     planned = _planned(run)
-    assert not {job for job in planned if job.startswith(("paper_", "decoy_", "toy", "iris_", "newsgroups_",
-                                                          "extras_", "timing_", "table1_"))}, planned
-    assert planned["adv_train"] == 3 * 8  # MNIST, notMNIST, Fashion-MNIST × 6 defenses, 2 readings, the teacher
+    paper_or_extras = ("paper_", "decoy_", "toy", "iris_", "newsgroups_", "fae2d_", "hessian_", "l1l2_", "squares_",
+                       "table1_")
+    assert not {job for job in planned if job.startswith(paper_or_extras)}, planned
+    assert planned["adversarial_train"] == 3 * 8  # MNIST, notMNIST, Fashion-MNIST × 6 defenses, 2 readings, the teacher
     assert {"claims", "thesis_fig14", "thesis_fig22"} <= set(planned)
     outputs = re.findall(r"^    output: (.*)$", run.stdout, re.M)
     assert outputs and all(o.startswith("results/adversarial-paper/") or o.startswith("results/raw/") for o in outputs)

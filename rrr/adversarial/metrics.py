@@ -1,4 +1,4 @@
-"""What the adversarial chapter's evaluation writes for the claims (``workflow/scripts/adv_evaluate.py``).
+"""What the adversarial chapter's evaluation writes for the claims (``workflow/scripts/adversarial_evaluate.py``).
 
 * :func:`evaluation_metrics`: per-seed lists of clean accuracy and every transfer entry
   (``{attack}_eps{ε}_{evaluated}_vs_{source}``, the accuracy of the evaluated model on the examples made
@@ -146,7 +146,7 @@ def evaluation_metrics(
 ) -> tuple[dict, list[dict]]:
     """The dataset's metrics JSON (the claims read it) and the rows of its transfer table.
 
-    ``train[model]``: that model's adv_train metrics (per-seed ``clean_accuracy``; ``batches``, ``n_clean``);
+    ``train[model]``: that model's adversarial_train metrics (per-seed ``clean_accuracy``; ``batches``, ``n_clean``);
     ``accuracy[attack]``: ``[seed, evaluated, source, ε]``; ``unperturbed[attack]``: boolean
     ``[seed, source, ε, image]``; ``statements``: :func:`statement_arrays` per seed, concatenated here in seed
     order.
@@ -154,7 +154,7 @@ def evaluation_metrics(
     metrics: dict = {"dataset": dataset, "seeds": list(seeds), "models": list(models),
                      "epsilons": list(epsilons), "n_attack": int(n_attack)}
     n_eval: dict = {}
-    for name in models:  # no training seconds: they depend on the machine (adv_train's timings file has them)
+    for name in models:  # no training seconds: they depend on the machine (adversarial_train's timings file has them)
         metrics[f"clean_accuracy_{name}"] = list(train[name]["clean_accuracy"])
         metrics[f"batches_{name}"] = train[name]["batches"]
         if train[name].get("n_clean") is not None:

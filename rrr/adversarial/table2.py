@@ -1,6 +1,6 @@
 """Score the thesis's human study (Table 2) from a CSV of answers.
 
-Usable on its own by a lab that ran the study with the stimuli of `adv_table2_stimuli`:
+Usable on its own by a lab that ran the study with the stimuli of `adversarial_table2_stimuli`:
 
     python -m rrr.adversarial.table2 ANSWERS.csv KEY.csv [KEY.csv ...] -o table2.csv
 

@@ -127,7 +127,7 @@ rule paper_fig06:
         "../scripts/paper_fig06.py"
 
 
-rule timing_decoy_mnist:
+rule decoy_mnist_timing:
     """Table 1, Decoy MNIST: CPU seconds per explanation, LIME image vs batched input gradients."""
     input:
         data=rules.decoy_mnist_data.output[0],
@@ -135,7 +135,7 @@ rule timing_decoy_mnist:
     output:
         f"{RESULTS}/metrics/timing/decoy-mnist.json",
     log:
-        f"{RESULTS}/logs/timing_decoy_mnist.log",
+        f"{RESULTS}/logs/decoy_mnist_timing.log",
     benchmark:
         f"{RESULTS}/benchmarks/timing-decoy-mnist.tsv"
     conda:

@@ -89,7 +89,7 @@ rule iris_cancer_explain:
         "../scripts/iris_cancer_explain.py"
 
 
-rule timing_iris_cancer:
+rule iris_cancer_timing:
     """Table 1, Iris-Cancer: CPU seconds per explanation, LIME tabular (continuous) vs input gradients."""
     input:
         data=f"{RESULTS}/data/iris-cancer-splits.npz",
@@ -97,7 +97,7 @@ rule timing_iris_cancer:
     output:
         f"{RESULTS}/metrics/timing/iris-cancer.json",
     log:
-        f"{RESULTS}/logs/timing_iris_cancer.log",
+        f"{RESULTS}/logs/iris_cancer_timing.log",
     benchmark:
         f"{RESULTS}/benchmarks/timing-iris-cancer.tsv"
     conda:

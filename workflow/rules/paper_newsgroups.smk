@@ -130,7 +130,7 @@ rule newsgroups_lime:
         "../scripts/newsgroups_lime.py"
 
 
-rule timing_newsgroups:
+rule newsgroups_timing:
     """Table 1, 20 Newsgroups: CPU seconds per explanation, LIME text vs input gradients."""
     input:
         data=rules.newsgroups_data.output.npz,
@@ -139,7 +139,7 @@ rule timing_newsgroups:
     output:
         f"{RESULTS}/metrics/timing/newsgroups.json",
     log:
-        f"{RESULTS}/logs/timing_newsgroups.log",
+        f"{RESULTS}/logs/newsgroups_timing.log",
     benchmark:
         f"{RESULTS}/benchmarks/timing-newsgroups.tsv"
     conda:

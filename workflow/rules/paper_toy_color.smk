@@ -67,7 +67,7 @@ rule toy_color_train:
         "../scripts/toy_color_train.py"
 
 
-rule timing_toy_color:
+rule toy_color_lime:
     """Table 1, Toy Color: LIME tabular vs input gradients on Xt[0:25]; caches both explanations for Figure 2."""
     input:
         data=rules.toy_color_data.output[0],
@@ -76,7 +76,7 @@ rule timing_toy_color:
         timing=f"{RESULTS}/metrics/timing/toy-color.json",
         lime=f"{RESULTS}/explanations/toy-color/lime.npz",
     log:
-        f"{RESULTS}/logs/timing_toy_color.log",
+        f"{RESULTS}/logs/toy_color_lime.log",
     benchmark:
         f"{RESULTS}/benchmarks/timing-toy-color.tsv"
     conda:
@@ -267,7 +267,7 @@ rule toy_color_less_data_summary:
 rule paper_fig02:
     """Figure 2: gradient (M_0.67) vs LIME (top 6 features) explanations of nine Toy-Color test images."""
     input:
-        lime=rules.timing_toy_color.output.lime,
+        lime=rules.toy_color_lime.output.lime,
         metrics=f"{TC_METRICS}/plain.json",
     output:
         figure_report("paper", 2, "toy-color-gradients-vs-lime"),

@@ -1,8 +1,8 @@
 # The thesis's chapter "Interpretability and Robustness" (Ross & Doshi-Velez, AAAI 2018), reference §5:
 # CNNs trained normally, with defensive distillation, adversarial training, the "insensitive" and the
 # double-backprop gradient penalties and both defenses; attacked with FGSM, TGSM, iterated TGSM and JSMA.
-# data -> adv_train (per dataset and defense, every seed) -> adv_evaluate (per dataset) -> figures;
-# adv_attack_grids and adv_table2_stimuli for the qualitative figures and the human study.
+# data -> adversarial_train (per dataset and defense, every seed) -> adversarial_evaluate (per dataset) -> figures;
+# adversarial_attack_grids and adversarial_table2_stimuli for the qualitative figures and the human study.
 # Here: the chapter's settings (config section `adversarial`, checked at parse time) as ADV_* names, and the helpers
 # its rules share. Its rules: rules/thesis_adversarial_train_attack.smk (data, training, attacks), then
 # rules/thesis_adversarial_figures.smk (Figures 14-22, Table 2).

@@ -8,7 +8,7 @@ for _number, _attack, _slug in ((14, "fgsm", "fgsm-transfer"), (18, "tgsm", "tgs
         name:
             f"thesis_fig{_number}"
         input:
-            metrics=adv_input(f"thesis_fig{_number}", ADV_DATASETS, rules.adv_evaluate.output.metrics),
+            metrics=adv_input(f"thesis_fig{_number}", ADV_DATASETS, rules.adversarial_evaluate.output.metrics),
             reference=ADV_REFERENCE_FILE,
         output:
             figure_report("thesis", _number, _slug, csv=True),
@@ -32,7 +32,7 @@ for _number, _attack, _slug in ((14, "fgsm", "fgsm-transfer"), (18, "tgsm", "tgs
 rule thesis_fig15:
     """Figure 15: "both defenses" (double backprop + adversarial training) on the second dataset."""
     input:
-        metrics=adv_input("thesis_fig15", [ADV["figures"]["second_dataset"]], rules.adv_evaluate.output.metrics),
+        metrics=adv_input("thesis_fig15", [ADV["figures"]["second_dataset"]], rules.adversarial_evaluate.output.metrics),
     output:
         figure_report("thesis", 15, "both-defenses"),
     log:
@@ -51,7 +51,7 @@ rule thesis_fig15:
 rule thesis_fig16:
     """Figure 16: which MNIST FGSM examples fool normal, advtrain and doubleback (Venn)."""
     input:
-        transfer=adv_input("thesis_fig16", ["mnist"], rules.adv_evaluate.output.transfer),
+        transfer=adv_input("thesis_fig16", ["mnist"], rules.adversarial_evaluate.output.transfer),
     output:
         figure_report("thesis", 16, "fgsm-venn"),
     log:
@@ -68,7 +68,7 @@ rule thesis_fig16:
 rule thesis_fig19:
     """Figure 19: distributions of loss-gradient norms and log-probabilities per defense (MNIST)."""
     input:
-        statistics=adv_input("thesis_fig19", ["mnist"], rules.adv_evaluate.output.statistics),
+        statistics=adv_input("thesis_fig19", ["mnist"], rules.adversarial_evaluate.output.statistics),
     output:
         figure_report("thesis", 19, "gradient-distributions"),
     log:
@@ -86,7 +86,7 @@ rule thesis_fig19:
 rule thesis_fig20:
     """Figure 20: JSMA turning MNIST 0s and 1s into every digit."""
     input:
-        grids=adv_input("thesis_fig20", ["mnist"], rules.adv_attack_grids.output[0], jsma=True),
+        grids=adv_input("thesis_fig20", ["mnist"], rules.adversarial_attack_grids.output[0], jsma=True),
     output:
         figure_report("thesis", 20, "jsma-grids"),
     log:
@@ -103,7 +103,7 @@ rule thesis_fig20:
 rule thesis_fig21:
     """Figure 21: iterated-TGSM confusion grids per dataset and model."""
     input:
-        grids=adv_input("thesis_fig21", ADV_DATASETS, rules.adv_attack_grids.output[0]),
+        grids=adv_input("thesis_fig21", ADV_DATASETS, rules.adversarial_attack_grids.output[0]),
     output:
         figure_report("thesis", 21, "iterated-tgsm-grids"),
     log:
@@ -123,7 +123,7 @@ rule thesis_fig21:
 rule thesis_fig22:
     """Figure 22: input gradients ∇Σ_k log p̂ of each defense on one test image per class 0–5."""
     input:
-        statistics=adv_input("thesis_fig22", ADV_DATASETS, rules.adv_evaluate.output.statistics),
+        statistics=adv_input("thesis_fig22", ADV_DATASETS, rules.adversarial_evaluate.output.statistics),
     output:
         figure_report("thesis", 22, "input-gradients"),
     log:
@@ -148,7 +148,9 @@ rule thesis_table2:
     """Table 2: the human study scored from a CSV of answers (paper values beside; empty without answers)."""
     input:
         stimuli=adv_input(
-            "thesis_table2", ADV_TABLE2_DATASETS or ADV["table2"]["datasets"], rules.adv_table2_stimuli.output[0]
+            "thesis_table2",
+            ADV_TABLE2_DATASETS or ADV["table2"]["datasets"],
+            rules.adversarial_table2_stimuli.output[0],
         ),
         answers=ADV["table2"]["answers"] or [],
         reference=ADV_REFERENCE_FILE,
@@ -181,7 +183,7 @@ ADV_TARGET_RULES = [
 ]
 ADV_TARGETS = [path for rule, wanted in ADV_TARGET_RULES if wanted for path in rule.output]
 if ADV["lambda_grid"]["enabled"]:
-    ADV_TARGETS += expand(rules.adv_lambda_selection.output[0], dataset=ADV_DATASETS)
+    ADV_TARGETS += expand(rules.adversarial_lambda_selection.output[0], dataset=ADV_DATASETS)
 THESIS_TARGETS += ADV_TARGETS
 
 

@@ -1,16 +1,16 @@
 # The adversarial chapter's data, CNN training and attacks (settings: rules/thesis_adversarial_common.smk):
-# adv_data -> adv_train (per dataset and defense, every seed) -> adv_evaluate (per dataset); adv_attack_grids,
-# adv_lambda_selection and adv_table2_stimuli for the qualitative figures, the λ grid and the human study.
+# adversarial_data -> adversarial_train (per dataset and defense, every seed) -> adversarial_evaluate (per dataset); adversarial_attack_grids,
+# adversarial_lambda_selection and adversarial_table2_stimuli for the qualitative figures, the λ grid and the human study.
 
 
-rule adv_data:
+rule adversarial_data:
     """One dataset of the adversarial chapter as train/validation/test arrays (reference §5.1)."""
     input:
         lambda w: f"{RAW}/{ADV['datasets'][w.dataset]['source']}",
     output:
         f"{RESULTS}/data/adversarial/{{dataset}}.npz",
     log:
-        f"{RESULTS}/logs/adv_data/{{dataset}}.log",
+        f"{RESULTS}/logs/adversarial_data/{{dataset}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/adv-data-{{dataset}}.tsv"
     conda:
@@ -19,15 +19,15 @@ rule adv_data:
         source=lambda w: ADV["datasets"][w.dataset]["source"],
         split_seed=ADV["split_seed"],
     script:
-        "../scripts/adv_data.py"
+        "../scripts/adversarial_data.py"
 
 
-rule adv_train:
+rule adversarial_train:
     """Train one CNN per seed for one defense: Adam 2e-4, batch 256, sequential batches (§5.3). Each model has its
     own initial weights (rrr.adversarial.defenses.model_seed); a rerun after a kill resumes from <model>.pt.ckpt
     (§5.3's checkpoints every 2500 batches: adversarial.train.checkpoint_every)."""
     input:
-        data=rules.adv_data.output[0],
+        data=rules.adversarial_data.output[0],
         teacher=lambda w: (
             [ADV_MODEL_PATH.format(dataset=w.dataset, model="teacher", seed=s) for s in ADV["seeds"]]
             if w.model == "distilled"
@@ -39,7 +39,7 @@ rule adv_train:
         metrics=f"{RESULTS}/metrics/adversarial-train/{{dataset}}/{{model}}.json",
         timings=f"{RESULTS}/metrics/adversarial-train/{{dataset}}/{{model}}.timing.json",  # seconds: not metrics
     log:
-        f"{RESULTS}/logs/adv_train/{{dataset}}-{{model}}.log",
+        f"{RESULTS}/logs/adversarial_train/{{dataset}}-{{model}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/adversarial-train-{{dataset}}-{{model}}.tsv"
     wildcard_constraints:
@@ -67,15 +67,15 @@ rule adv_train:
         device=ADV["device"],
         n_clean=ADV["evaluation"]["n_clean"],
     script:
-        "../scripts/adv_train.py"
+        "../scripts/adversarial_train.py"
 
 
-rule adv_evaluate:
+rule adversarial_evaluate:
     """Attack every model of every seed (§5.7–5.8): FGSM and TGSM (y+1) examples from every model
     scored on every model; loss-gradient norms, log-probabilities and ∇Σ_k log p̂ images; per-seed
     metrics (the claims read them) and the transfer matrices as a CSV."""
     input:
-        data=rules.adv_data.output[0],
+        data=rules.adversarial_data.output[0],
         models=lambda w: [
             ADV_MODEL_PATH.format(dataset=w.dataset, model=m, seed=s) for m in ADV_MODELS for s in ADV["seeds"]
         ],
@@ -86,7 +86,7 @@ rule adv_evaluate:
         metrics=f"{RESULTS}/metrics/adversarial/{{dataset}}.json",
         table=f"{RESULTS}/tables/adversarial/{{dataset}}-transfer.csv",
     log:
-        f"{RESULTS}/logs/adv_evaluate/{{dataset}}.log",
+        f"{RESULTS}/logs/adversarial_evaluate/{{dataset}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/adv-evaluate-{{dataset}}.tsv"
     conda:
@@ -103,14 +103,14 @@ rule adv_evaluate:
         device=ADV["device"],
         occurrence=lambda w: 1 if ADV["datasets"][w.dataset]["source"] == "svhn" else 0,
     script:
-        "../scripts/adv_evaluate.py"
+        "../scripts/adversarial_evaluate.py"
 
 
-rule adv_attack_grids:
+rule adversarial_attack_grids:
     """Iterated TGSM (every dataset) and JSMA (when configured) from the first image of each class
     to every target, for the grid models of seed `grid_seed` (§5.7)."""
     input:
-        data=rules.adv_data.output[0],
+        data=rules.adversarial_data.output[0],
         models=lambda w: [
             ADV_MODEL_PATH.format(dataset=w.dataset, model=m, seed=ADV["figures"]["grid_seed"])
             for m in ADV_GRID_FIGURE_MODELS
@@ -118,7 +118,7 @@ rule adv_attack_grids:
     output:
         f"{RESULTS}/attacks/adversarial/{{dataset}}/grids.npz",
     log:
-        f"{RESULTS}/logs/adv_attack_grids/{{dataset}}.log",
+        f"{RESULTS}/logs/adversarial_attack_grids/{{dataset}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/adv-attack-grids-{{dataset}}.tsv"
     conda:
@@ -133,14 +133,14 @@ rule adv_attack_grids:
         jsma=lambda w: w.dataset in ADV["figures"]["jsma_datasets"],
         device=ADV["device"],
     script:
-        "../scripts/adv_attack_grids.py"
+        "../scripts/adversarial_attack_grids.py"
 
 
-rule adv_lambda_selection:
+rule adversarial_lambda_selection:
     """Optional λ grid (adversarial.lambda_grid.enabled): validation accuracy on clean and on the
     normal model's FGSM examples for every λ, and the λ the thesis's rule selects."""
     input:
-        data=rules.adv_data.output[0],
+        data=rules.adversarial_data.output[0],
         normal=lambda w: ADV_MODEL_PATH.format(dataset=w.dataset, model="normal", seed=ADV["figures"]["grid_seed"]),
         models=lambda w: [
             ADV_MODEL_PATH.format(dataset=w.dataset, model=m, seed=ADV["figures"]["grid_seed"])
@@ -149,7 +149,7 @@ rule adv_lambda_selection:
     output:
         f"{RESULTS}/tables/adversarial/{{dataset}}-lambda-selection.csv",
     log:
-        f"{RESULTS}/logs/adv_lambda_selection/{{dataset}}.log",
+        f"{RESULTS}/logs/adversarial_lambda_selection/{{dataset}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/adv-lambda-selection-{{dataset}}.tsv"
     conda:
@@ -161,14 +161,14 @@ rule adv_lambda_selection:
         min_relative_accuracy=ADV["lambda_grid"]["min_relative_accuracy"],
         device=ADV["device"],
     script:
-        "../scripts/adv_lambda_selection.py"
+        "../scripts/adversarial_lambda_selection.py"
 
 
-rule adv_table2_stimuli:
+rule adversarial_table2_stimuli:
     """Table 2's stimuli: per model and original class, one JSMA (MNIST) or iterated-TGSM (SVHN)
     example drawn from the first `per_class` test images × the 9 other targets, in a shuffled order."""
     input:
-        data=rules.adv_data.output[0],
+        data=rules.adversarial_data.output[0],
         models=lambda w: [
             ADV_MODEL_PATH.format(dataset=w.dataset, model=m, seed=ADV["figures"]["grid_seed"])
             for m in ADV_TABLE2_MODELS
@@ -176,7 +176,7 @@ rule adv_table2_stimuli:
     output:
         directory(f"{RESULTS}/table2-stimuli/{{dataset}}"),
     log:
-        f"{RESULTS}/logs/adv_table2_stimuli/{{dataset}}.log",
+        f"{RESULTS}/logs/adversarial_table2_stimuli/{{dataset}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/adv-table2-stimuli-{{dataset}}.tsv"
     conda:
@@ -193,4 +193,4 @@ rule adv_table2_stimuli:
         iterations=ADV["table2"]["tgsm_iterations"],
         device=ADV["device"],
     script:
-        "../scripts/adv_table2_stimuli.py"
+        "../scripts/adversarial_table2_stimuli.py"

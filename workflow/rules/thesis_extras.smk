@@ -5,7 +5,7 @@ SQUARES_KINDS = ["normal", "diverse"]
 
 
 # --- App. C, Figure 13: simultaneous find-another-explanation ------------------------------
-rule extras_fae2d:
+rule fae2d_train:
     """Sequential FAE (paper MLP) vs pairs trained jointly with the cos² penalty, on the quadrant problem."""
     output:
         first_model=f"{RESULTS}/models/thesis-fae2d/sequential-round0.pt",
@@ -15,7 +15,7 @@ rule extras_fae2d:
         joint=f"{RESULTS}/metrics/thesis-fae2d/joint.json",
         surfaces=f"{RESULTS}/gradients/thesis-fae2d/surfaces.npz",
     log:
-        f"{RESULTS}/logs/extras_fae2d.log",
+        f"{RESULTS}/logs/fae2d_train.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-fae2d.tsv"
     conda:
@@ -25,15 +25,15 @@ rule extras_fae2d:
         cfg=TX["fae2d"],
         surface_points=121,
     script:
-        "../scripts/extras_fae2d.py"
+        "../scripts/fae2d_train.py"
 
 
 rule thesis_fig13:
     """Thesis Figure 13: sequential FAE saturates A; the jointly trained pair ends up orthogonal."""
     input:
-        surfaces=rules.extras_fae2d.output.surfaces,
-        sequential=rules.extras_fae2d.output.sequential,
-        joint=rules.extras_fae2d.output.joint,
+        surfaces=rules.fae2d_train.output.surfaces,
+        sequential=rules.fae2d_train.output.sequential,
+        joint=rules.fae2d_train.output.joint,
     output:
         figure_report("thesis", 13, "simultaneous-fae"),
     log:
@@ -45,7 +45,7 @@ rule thesis_fig13:
 
 
 # --- App. I.2, Figure 24: gradient vs Hessian regularization -------------------------------
-rule extras_hessian:
+rule hessian_train:
     """10-unit softplus MLPs on a 2D problem with input-gradient or exact input-Hessian penalties over λ;
     Rifai et al.'s estimator against the exact penalty."""
     output:
@@ -57,7 +57,7 @@ rule extras_hessian:
         estimator_csv=f"{RESULTS}/metrics/thesis-hessian/estimator.csv",
         surfaces=f"{RESULTS}/gradients/thesis-hessian/surfaces.npz",
     log:
-        f"{RESULTS}/logs/extras_hessian.log",
+        f"{RESULTS}/logs/hessian_train.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-hessian.tsv"
     conda:
@@ -67,16 +67,16 @@ rule extras_hessian:
         cfg=TX["hessian"],
         surface_points=161,
     script:
-        "../scripts/extras_hessian.py"
+        "../scripts/hessian_train.py"
 
 
 rule thesis_fig24:
     """Thesis Figure 24: log-odds level sets under gradient vs Hessian regularization, and the estimator check."""
     input:
-        surfaces=rules.extras_hessian.output.surfaces,
-        gradient=rules.extras_hessian.output.gradient,
-        hessian=rules.extras_hessian.output.hessian,
-        estimator_csv=rules.extras_hessian.output.estimator_csv,
+        surfaces=rules.hessian_train.output.surfaces,
+        gradient=rules.hessian_train.output.gradient,
+        hessian=rules.hessian_train.output.hessian,
+        estimator_csv=rules.hessian_train.output.estimator_csv,
     output:
         figure_report("thesis", 24, "hessian-regularization"),
     log:
@@ -90,14 +90,14 @@ rule thesis_fig24:
 
 
 # --- App. I.1, Figure 23: L1 vs L2 input-gradient regularization as a defence --------------
-rule extras_l1l2_data:
+rule l1l2_data:
     """A seeded subset of the configured image dataset (thesis: CIFAR-10) as uint8 NCHW arrays."""
     input:
         f"{RAW}/{TX['l1l2']['dataset']}",
     output:
         f"{RESULTS}/data/thesis-l1l2-{TX['l1l2']['dataset']}.npz",
     log:
-        f"{RESULTS}/logs/extras_l1l2_data.log",
+        f"{RESULTS}/logs/l1l2_data.log",
     benchmark:
         f"{RESULTS}/benchmarks/extras-l1l2-data.tsv"
     conda:
@@ -108,19 +108,19 @@ rule extras_l1l2_data:
         n_test=TX["l1l2"]["n_test"],
         seed=TX["l1l2"]["data_seed"],
     script:
-        "../scripts/extras_l1l2_data.py"
+        "../scripts/l1l2_data.py"
 
 
-rule extras_l1l2_train:
+rule l1l2_train:
     """VGG-style nets with no, L1 or L2 input-gradient (double-backprop) penalty, every seed and λ."""
     input:
-        data=rules.extras_l1l2_data.output[0],
+        data=rules.l1l2_data.output[0],
     output:
         models=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt",
         models_meta=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt.json",
         metrics=f"{RESULTS}/metrics/thesis-l1l2/{{norm}}.json",
     log:
-        f"{RESULTS}/logs/extras_l1l2_train/{{norm}}.log",
+        f"{RESULTS}/logs/l1l2_train/{{norm}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-l1l2-train-{{norm}}.tsv"
     wildcard_constraints:
@@ -133,20 +133,20 @@ rule extras_l1l2_train:
     params:
         cfg={k: TX["l1l2"][k] for k in ("arch", "seeds", "lambdas", "l1_factor", "train")},
     script:
-        "../scripts/extras_l1l2_train.py"
+        "../scripts/l1l2_train.py"
 
 
-rule extras_l1l2_attack:
+rule l1l2_attack:
     """White-box and transferred FGSM accuracy-loss matrices over every (norm, λ) pair of nets."""
     input:
-        data=rules.extras_l1l2_data.output[0],
-        models=expand(rules.extras_l1l2_train.output.models, norm=L1L2_NORMS),
-        models_meta=expand(rules.extras_l1l2_train.output.models_meta, norm=L1L2_NORMS),
+        data=rules.l1l2_data.output[0],
+        models=expand(rules.l1l2_train.output.models, norm=L1L2_NORMS),
+        models_meta=expand(rules.l1l2_train.output.models_meta, norm=L1L2_NORMS),
     output:
         metrics=f"{RESULTS}/metrics/thesis-l1l2/fgsm.json",
         matrix=f"{RESULTS}/metrics/thesis-l1l2/fgsm-accuracy-loss.csv",
     log:
-        f"{RESULTS}/logs/extras_l1l2_attack.log",
+        f"{RESULTS}/logs/l1l2_attack.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-l1l2-attack.tsv"
     conda:
@@ -155,14 +155,14 @@ rule extras_l1l2_attack:
     params:
         cfg=TX["l1l2"],
     script:
-        "../scripts/extras_l1l2_attack.py"
+        "../scripts/l1l2_attack.py"
 
 
 rule thesis_fig23:
     """Thesis Figure 23: FGSM accuracy-loss matrices for L1 and L2 input-gradient regularization."""
     input:
-        metrics=rules.extras_l1l2_attack.output.metrics,
-        clean=expand(rules.extras_l1l2_train.output.metrics, norm=L1L2_NORMS),
+        metrics=rules.l1l2_attack.output.metrics,
+        clean=expand(rules.l1l2_train.output.metrics, norm=L1L2_NORMS),
     output:
         figure_report("thesis", 23, "l1-vs-l2-gradient-regularization"),
     log:
@@ -176,12 +176,12 @@ rule thesis_fig23:
 
 
 # --- App. L, Figure 25: find-another-explanation in a disentangled latent space ------------
-rule extras_squares_data:
+rule squares_data:
     """The squares toy: size and background confounded in train, decoupled in two test sets."""
     output:
         f"{RESULTS}/data/thesis-squares.npz",
     log:
-        f"{RESULTS}/logs/extras_squares_data.log",
+        f"{RESULTS}/logs/squares_data.log",
     benchmark:
         f"{RESULTS}/benchmarks/extras-squares-data.tsv"
     conda:
@@ -192,19 +192,19 @@ rule extras_squares_data:
         n_train=TX["squares"]["n_train"],
         n_test=TX["squares"]["n_test"],
     script:
-        "../scripts/extras_squares_data.py"
+        "../scripts/squares_data.py"
 
 
-rule extras_squares_autoencoder:
+rule squares_autoencoder:
     """The supervised-disentangled convolutional autoencoder, trained once and then frozen."""
     input:
-        data=rules.extras_squares_data.output[0],
+        data=rules.squares_data.output[0],
     output:
         model=f"{RESULTS}/models/thesis-squares/autoencoder.pt",
         model_meta=f"{RESULTS}/models/thesis-squares/autoencoder.pt.json",
         metrics=f"{RESULTS}/metrics/thesis-squares/autoencoder.json",
     log:
-        f"{RESULTS}/logs/extras_squares_autoencoder.log",
+        f"{RESULTS}/logs/squares_autoencoder.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-squares-autoencoder.tsv"
     conda:
@@ -213,20 +213,20 @@ rule extras_squares_autoencoder:
     params:
         cfg=TX["squares"]["autoencoder"],
     script:
-        "../scripts/extras_squares_autoencoder.py"
+        "../scripts/squares_autoencoder.py"
 
 
-rule extras_squares_train:
+rule squares_train:
     """Normal MLPs (pixels, latents) or latent-space pairs trained with the cos² penalty, every seed."""
     input:
-        data=rules.extras_squares_data.output[0],
-        autoencoder=rules.extras_squares_autoencoder.output.model,
-        autoencoder_meta=rules.extras_squares_autoencoder.output.model_meta,
+        data=rules.squares_data.output[0],
+        autoencoder=rules.squares_autoencoder.output.model,
+        autoencoder_meta=rules.squares_autoencoder.output.model_meta,
     output:
         models=f"{RESULTS}/models/thesis-squares/{{kind}}.pt",
         metrics=f"{RESULTS}/metrics/thesis-squares/{{kind}}.json",
     log:
-        f"{RESULTS}/logs/extras_squares_train/{{kind}}.log",
+        f"{RESULTS}/logs/squares_train/{{kind}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/thesis-squares-{{kind}}.tsv"
     wildcard_constraints:
@@ -237,14 +237,14 @@ rule extras_squares_train:
     params:
         cfg=TX["squares"],
     script:
-        "../scripts/extras_squares_train.py"
+        "../scripts/squares_train.py"
 
 
 rule thesis_fig25:
     """Thesis Figure 25: the squares toy and the accuracies of a normal model vs two latent-space FAE models."""
     input:
-        data=rules.extras_squares_data.output[0],
-        metrics=expand(rules.extras_squares_train.output.metrics, kind=SQUARES_KINDS),
+        data=rules.squares_data.output[0],
+        metrics=expand(rules.squares_train.output.metrics, kind=SQUARES_KINDS),
     output:
         figure_report("thesis", 25, "latent-space-fae"),
     log:
