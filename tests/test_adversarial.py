@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from helpers import linear_model, random_images
 from rrr import input_gradients
 from rrr.adversarial.attacks import fgsm
 from rrr.adversarial.cnn import load_cnn, reference_cnn, save_cnn
@@ -27,19 +28,6 @@ from rrr.adversarial.defenses import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _linear(d: int = 784, k: int = 10, seed: int = 0, scale: float = 1.0) -> nn.Module:
-    torch.manual_seed(seed)
-    model = nn.Linear(d, k)
-    with torch.no_grad():
-        model.weight.mul_(scale)
-    return model.eval()
-
-
-def _data(n: int = 8, d: int = 784, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return rng.random((n, d), dtype=np.float32), rng.integers(0, 10, n)
 
 
 # --- CNN -----------------------------------------------------------------------------------------
@@ -60,7 +48,7 @@ def test_reference_cnn_shapes_no_bn_scale_and_seeded_init(tmp_path: Path):
 # --- defenses ------------------------------------------------------------------------------------
 
 def test_double_backprop_penalty_is_half_squared_gradient_of_the_batch_mean_loss():
-    model, (x, y) = _linear(20, 5), _data(6, 20)
+    model, (x, y) = linear_model(20, 5), random_images(6, 20)
     x, y = torch.as_tensor(x), torch.as_tensor(y % 5)
     xg = x.clone().requires_grad_(True)
     penalty = double_backprop_penalty(F.log_softmax(model(xg), -1), xg, y)
@@ -71,7 +59,7 @@ def test_double_backprop_penalty_is_half_squared_gradient_of_the_batch_mean_loss
 
 
 def test_insensitivity_penalty_is_the_uniform_label_cross_entropy_gradient():
-    model, (x, _) = _linear(20, 5), _data(6, 20)
+    model, (x, _) = linear_model(20, 5), random_images(6, 20)
     x = torch.as_tensor(x)
     xg = x.clone().requires_grad_(True)
     penalty = insensitivity_penalty(F.log_softmax(model(xg), -1), xg)
@@ -82,7 +70,7 @@ def test_insensitivity_penalty_is_the_uniform_label_cross_entropy_gradient():
 
 
 def test_adversarial_training_loss_averages_clean_and_fgsm_on_predicted_labels():
-    model, (x, y) = _linear(20, 5, scale=3.0), _data(6, 20)
+    model, (x, y) = linear_model(20, 5, scale=3.0), random_images(6, 20)
     x, y = torch.as_tensor(x), torch.as_tensor(y % 5)
     objective = objective_for("advtrain", advtrain_eps=0.3, clip=(0.0, 1.0))
     loss, _ = objective_loss(model, x, y, objective)
@@ -113,7 +101,7 @@ def test_the_two_readings_of_insensitive_differ_in_their_penalty():
     assert (cs.insensitive, cs.double_backprop) == (2.0, 0.0)
     assert (dbl.insensitive, dbl.double_backprop) == (0.0, 2.0)
     assert dbl == objective_for("doubleback", lam=2.0)
-    model, (x, y) = _linear(20, 5, scale=3.0), _data(6, 20)
+    model, (x, y) = linear_model(20, 5, scale=3.0), random_images(6, 20)
     x, y = torch.as_tensor(x), torch.as_tensor(y % 5)
     plain, _ = objective_loss(model, x, y, objective_for("normal"))
     xg = x.clone().requires_grad_(True)
@@ -221,10 +209,10 @@ def test_train_cnn_learns_a_trivial_task_and_a_saturated_gradient_vanishes():
     assert not model.training
     # A model this certain (logit gaps ≫ 100, as distillation at T=50 produces) has exactly zero
     # FGSM gradient, so FGSM leaves the images untouched: gradient masking.
-    confident = _linear(784, 10, scale=0.0)
+    confident = linear_model(784, 10, scale=0.0)
     with torch.no_grad():
         confident.bias.copy_(torch.tensor([400.0] + [0.0] * 9))
-    xs, _ = _data(4)
+    xs, _ = random_images(4)
     assert np.array_equal(fgsm(confident, xs, np.zeros(4, int), 0.3, (0.0, 1.0)), xs)
 
 

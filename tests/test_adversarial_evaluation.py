@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import nn
 
+from helpers import linear_model, random_images
 from rrr.adversarial.metrics import (
     STATEMENT_KEYS,
     evaluation_metrics,
@@ -27,24 +27,9 @@ from rrr.claims import claim_switches, load_claims
 from rrr.configcheck import load_config
 from rrr.adversarial.table2 import table2
 from rrr.data.adversarial import MODELS, first_of_each_class, load_adversarial_data, reference_transfer
-from rrr.adversarial.defenses import (
-    INSENSITIVE_VARIANTS,
-)
+from rrr.adversarial.defenses import INSENSITIVE_VARIANTS
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _linear(d: int = 784, k: int = 10, seed: int = 0, scale: float = 1.0) -> nn.Module:
-    torch.manual_seed(seed)
-    model = nn.Linear(d, k)
-    with torch.no_grad():
-        model.weight.mul_(scale)
-    return model.eval()
-
-
-def _data(n: int = 8, d: int = 784, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return rng.random((n, d), dtype=np.float32), rng.integers(0, 10, n)
 
 
 # --- attacks: ART against our own few lines -------------------------------------------------------
@@ -56,7 +41,7 @@ def _own_step(model, x, labels, eps, sign):
 
 
 def test_art_fgsm_and_tgsm_match_the_definition():
-    model, (x, y) = _linear(), _data()
+    model, (x, y) = linear_model(), random_images()
     assert np.allclose(fgsm(model, x, y, 0.2, (0.0, 1.0)), _own_step(model, x, y, 0.2, +1), atol=1e-6)
     target = (y + 1) % 10
     assert np.allclose(tgsm(model, x, target, 0.2, (0.0, 1.0)), _own_step(model, x, target, 0.2, -1), atol=1e-6)
@@ -64,7 +49,7 @@ def test_art_fgsm_and_tgsm_match_the_definition():
 
 
 def test_art_iterated_tgsm_is_repeated_unprojected_tgsm():
-    model, (x, y) = _linear(scale=5.0), _data(5)
+    model, (x, y) = linear_model(scale=5.0), random_images(5)
     target = (y + 3) % 10
     own = x.copy()
     for _ in range(4):
@@ -109,8 +94,8 @@ def _cleverhans_jsma(model, sample, target, theta, gamma, clip_min, clip_max):
 
 
 def test_jsma_matches_cleverhans_pairwise_saliency():
-    model = _linear(64, 10, seed=1, scale=2.0)
-    x, y = _data(3, 64, seed=2)
+    model = linear_model(64, 10, seed=1, scale=2.0)
+    x, y = random_images(3, 64, seed=2)
     x = x * 0.5
     target = (model(torch.as_tensor(x)).argmax(-1).numpy() + 4) % 10
     ours, success = jsma(model, x, target, theta=1.0, gamma=0.5, clip=(0.0, 1.0), chunk=2)
@@ -121,8 +106,8 @@ def test_jsma_matches_cleverhans_pairwise_saliency():
 
 
 def test_transfer_accuracies_shapes_and_clean_column():
-    models = {"a": _linear(seed=0), "b": _linear(seed=1)}
-    x, y = _data(6)
+    models = {"a": linear_model(seed=0), "b": linear_model(seed=1)}
+    x, y = random_images(6)
     acc, correct, unperturbed = transfer_accuracies(models, x, y, [0.0, 0.3], (0.0, 1.0), targeted=False)
     assert acc.shape == (2, 2, 2) and correct.shape == (2, 2, 2, 6) and unperturbed.shape == (2, 2, 6)
     for i, m in enumerate(models.values()):  # ε = 0: clean accuracy, whatever the source
