@@ -9,7 +9,7 @@ from torch import nn
 
 from rrr.losses import Reduction, _loss_terms, validate_loss_args
 from rrr.training import ArrayLike, as_tensor
-from rrr.validation import check_count
+from rrr.validation import check_count, model_device
 
 
 def balance_l1(
@@ -33,7 +33,8 @@ def balance_l1(
     check_count("batch_size", batch_size)
     if not isinstance(ratio, numbers.Real) or not 0 < ratio < float("inf"):
         raise ValueError(f"ratio must be a finite number > 0, got {ratio!r}.")
-    x_t, y_t, m_t = as_tensor(x), as_tensor(y), as_tensor(mask)
+    device = model_device(model)
+    x_t, y_t, m_t = (as_tensor(a).to(device) for a in (x, y, mask))
     x_t = validate_loss_args(model, x_t, y_t, m_t, 1.0, 0.0, reduction)
     n = min(batch_size, len(x_t))
     with torch.enable_grad():

@@ -13,7 +13,7 @@ from torch import nn
 
 from rrr.explanations import input_gradients, largest_gradient_mask
 from rrr.training import ArrayLike, History, accuracy, as_tensor, fit
-from rrr.validation import check_count, check_nonnegative
+from rrr.validation import check_count, check_nonnegative, model_device
 
 
 @dataclass
@@ -35,7 +35,7 @@ def explanation_mask(model: nn.Module, x: ArrayLike, cutoff: float = 0.67, chunk
     model's own. ``chunk`` rows at a time bound the float gradients held at once (S·chunk·D); the mask is per row,
     so chunking does not change it.
     """
-    x = as_tensor(x)
+    x = as_tensor(x).to(model_device(model))
     n_models = getattr(model, "n_models", None)
     parts = []
     for rows in x.split(chunk, dim=-2) if chunk else [x]:
@@ -76,7 +76,7 @@ def find_another_explanation(
         model, history = fit(make_model(i), x_t, y, mask if i else None, l1=lam, **fit_kwargs)  # type: ignore[arg-type]
         test_acc = None if x_test is None else accuracy(model, x_test, y_test)  # type: ignore[arg-type]
         results.append(FAERound(model, mask.clone(), history, lam, accuracy(model, x_t, y), test_acc))
-        mask = mask | explanation_mask(model, x_t, cutoff)
+        mask = mask | explanation_mask(model, x_t, cutoff).to(mask.device)
     return results
 
 

@@ -22,6 +22,7 @@ from rrr.validation import (
     check_labels,
     check_mask,
     check_nonnegative,
+    model_device,
     model_dtype,
 )
 
@@ -72,7 +73,7 @@ def _to_stack(t: torch.Tensor | None, n_models: int | None, feature_dims: int) -
 @torch.no_grad()
 def predict_proba(model: nn.Module, x: ArrayLike, batch_size: int = 8192) -> torch.Tensor:
     """Class probabilities, evaluated in chunks to bound memory."""
-    x = as_tensor(x)
+    x = as_tensor(x).to(model_device(model))
     n_models = _stack_size(model)
     if n_models is not None and x.dim() == 2:
         x = x.expand(n_models, *x.shape)
@@ -84,8 +85,8 @@ def predict_proba(model: nn.Module, x: ArrayLike, batch_size: int = 8192) -> tor
 def accuracy(model: nn.Module, x: ArrayLike, y: ArrayLike) -> float | np.ndarray:
     """Fraction of correct predictions; an array of shape (S,) for a stack of S models."""
     pred = predict_proba(model, x).argmax(dim=-1)
-    correct = (pred == as_tensor(y).long()).to(torch.float64).mean(dim=-1)
-    return correct.item() if correct.dim() == 0 else correct.numpy()
+    correct = (pred == as_tensor(y).long().to(pred.device)).to(torch.float64).mean(dim=-1)
+    return correct.item() if correct.dim() == 0 else correct.cpu().numpy()
 
 
 def fit(
@@ -131,16 +132,21 @@ def fit(
         y_t = y_t.expand(n_models, -1)  # per-model inputs, shared labels
     m_t = None if mask is None else as_tensor(mask)
     _validate_fit(model, x_t, y_t, m_t, l1, l2, epochs, batch_size, reduction, always_include)
-    y_t = y_t.long()
+    device = model_device(model)  # the data follow the model (a CUDA model trains on the GPU)
+    x_t, y_t = x_t.to(device), y_t.long().to(device)
+    m_t = None if m_t is None else m_t.to(device)
     feature_dims = x_t.dim() - y_t.dim()
     if m_t is not None and m_t.dtype != torch.bool:
         m_t = m_t.to(torch.get_default_dtype())
-    l1_t = torch.as_tensor(l1, dtype=torch.get_default_dtype()) if not isinstance(l1, (int, float)) else float(l1)
+    if isinstance(l1, (int, float)):
+        l1_t: float | torch.Tensor = float(l1)
+    else:
+        l1_t = torch.as_tensor(l1, dtype=torch.get_default_dtype(), device=device)
     n = y_t.shape[-1]
     batch_size = min(batch_size, n)
     n_batches = math.ceil(n / batch_size)
     generator = torch.Generator().manual_seed(seed)
-    extra = None if always_include is None else as_tensor(always_include).long()
+    extra = None if always_include is None else as_tensor(always_include).long().to(device)
 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8)
     history = History()
@@ -153,6 +159,7 @@ def fit(
             idx = order[b * batch_size : (b + 1) * batch_size] if order is not None else None
             if idx is None:
                 idx = torch.arange(b * batch_size, min((b + 1) * batch_size, n))
+            idx = idx.to(device)
             if extra is not None:
                 idx = torch.cat([idx, extra])
             xb, yb = x_t.index_select(y_t.dim() - 1, idx), y_t.index_select(y_t.dim() - 1, idx)
@@ -222,4 +229,4 @@ def _validate_fit(
 def _item(t: torch.Tensor | float) -> float | np.ndarray:
     if isinstance(t, float):
         return t
-    return t.item() if t.dim() == 0 else t.numpy().copy()
+    return t.item() if t.dim() == 0 else t.cpu().numpy().copy()

@@ -25,6 +25,13 @@ def model_dtype(model: nn.Module) -> torch.dtype | None:
     return None
 
 
+def model_device(model: nn.Module) -> torch.device:
+    """Where the model's parameters live (the CPU for a model without parameters): the library puts data there."""
+    for p in model.parameters():
+        return p.device
+    return torch.device("cpu")
+
+
 def check_tensor(name: str, value: object) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}.")

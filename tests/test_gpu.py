@@ -1,6 +1,7 @@
-"""The CUDA path of the thesis's CNN experiments: a few training steps, FGSM and JSMA on the GPU, for the
-adversarial chapter's CNN (rrr.adversarial: cnn, defenses, attacks) and the thesis-extras VGG (rrr.extras.vgg),
-each checked against the same computation on the CPU. Skipped, saying why, where torch sees no CUDA device."""
+"""The CUDA path: the method (rrr.fit, find_another_explanation, balance_l1 follow the model's device), and the
+thesis's CNN experiments (a few training steps, FGSM and JSMA on the GPU, for the adversarial chapter's CNN and the
+thesis-extras VGG), each checked against the same computation on the CPU. Skipped, saying why, where torch sees no
+CUDA device."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+import rrr
 from rrr.adversarial.attacks import fgsm, jsma, transfer_accuracies
 from rrr.adversarial.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
 from rrr.adversarial.defenses import model_seed, objective_for, objective_loss, predict_logits, train_cnn
@@ -102,3 +104,24 @@ def test_vgg_trains_and_is_attacked_on_cuda():
         assert torch.allclose(model(xg).cpu(), cpu(x), atol=1e-4, rtol=1e-4)
     adv = fgsm(model.eval(), x.numpy(), y.numpy(), 0.1, (0.0, 1.0))
     assert adv.shape == (32, 1, 28, 28) and np.abs(adv - x.numpy()).max() == pytest.approx(0.1, abs=1e-6)
+
+
+def test_the_method_follows_the_model_to_cuda_and_matches_the_cpu():
+    """rrr.fit, find_another_explanation and balance_l1 take numpy or CPU data and run where the model is."""
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 12), dtype=np.float32) * 255, rng.integers(0, 3, 64)
+    mask = np.zeros_like(x, dtype=bool)
+    mask[:, :4] = True
+    results = {}
+    for device in ("cpu", "cuda"):
+        model = rrr.mlp_stack(12, 3, seeds=[0, 1], hidden=(8, 5)).to(device)
+        model, history = rrr.fit(model, x, y, mask, l1=[10.0, 100.0], epochs=2, batch_size=16, always_include=[0])
+        rounds = rrr.find_another_explanation(lambda i, d=device: rrr.mlp(12, 3, (8,), seed=i).to(d), x, y, rounds=2,
+                                              l1=10.0, epochs=1, batch_size=32)
+        balance = rrr.balance_l1(rrr.mlp(12, 3, (8,), seed=0).to(device), x, y, mask)
+        assert next(model.parameters()).device.type == device and rounds[1].mask.device.type == "cpu"
+        results[device] = (rrr.predict_proba(model, x).cpu(), history.right_answers, rounds[1].mask, balance)
+    cpu, cuda = results["cpu"], results["cuda"]
+    torch.testing.assert_close(cuda[0], cpu[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(cuda[1], cpu[1], rtol=1e-4)
+    assert (cuda[2] == cpu[2]).float().mean() > 0.99 and cuda[3] == pytest.approx(cpu[3], rel=1e-4)
