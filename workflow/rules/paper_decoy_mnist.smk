@@ -137,7 +137,7 @@ rule decoy_mnist_timing:
     log:
         f"{RESULTS}/logs/decoy_mnist_timing.log",
     benchmark:
-        f"{RESULTS}/benchmarks/timing-decoy-mnist.tsv"
+        f"{RESULTS}/benchmarks/decoy-mnist-timing.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]

@@ -99,7 +99,7 @@ rule iris_cancer_timing:
     log:
         f"{RESULTS}/logs/iris_cancer_timing.log",
     benchmark:
-        f"{RESULTS}/benchmarks/timing-iris-cancer.tsv"
+        f"{RESULTS}/benchmarks/iris-cancer-timing.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: IC_THREADS

@@ -141,7 +141,7 @@ rule newsgroups_timing:
     log:
         f"{RESULTS}/logs/newsgroups_timing.log",
     benchmark:
-        f"{RESULTS}/benchmarks/timing-newsgroups.tsv"
+        f"{RESULTS}/benchmarks/newsgroups-timing.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]

@@ -78,7 +78,7 @@ rule toy_color_lime:
     log:
         f"{RESULTS}/logs/toy_color_lime.log",
     benchmark:
-        f"{RESULTS}/benchmarks/timing-toy-color.tsv"
+        f"{RESULTS}/benchmarks/toy-color-lime.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: 1

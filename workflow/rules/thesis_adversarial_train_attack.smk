@@ -12,7 +12,7 @@ rule adversarial_data:
     log:
         f"{RESULTS}/logs/adversarial_data/{{dataset}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/adv-data-{{dataset}}.tsv"
+        f"{RESULTS}/benchmarks/adversarial-data-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
     params:
@@ -88,7 +88,7 @@ rule adversarial_evaluate:
     log:
         f"{RESULTS}/logs/adversarial_evaluate/{{dataset}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/adv-evaluate-{{dataset}}.tsv"
+        f"{RESULTS}/benchmarks/adversarial-evaluate-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -120,7 +120,7 @@ rule adversarial_attack_grids:
     log:
         f"{RESULTS}/logs/adversarial_attack_grids/{{dataset}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/adv-attack-grids-{{dataset}}.tsv"
+        f"{RESULTS}/benchmarks/adversarial-attack-grids-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -151,7 +151,7 @@ rule adversarial_lambda_selection:
     log:
         f"{RESULTS}/logs/adversarial_lambda_selection/{{dataset}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/adv-lambda-selection-{{dataset}}.tsv"
+        f"{RESULTS}/benchmarks/adversarial-lambda-selection-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -178,7 +178,7 @@ rule adversarial_table2_stimuli:
     log:
         f"{RESULTS}/logs/adversarial_table2_stimuli/{{dataset}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/adv-table2-stimuli-{{dataset}}.tsv"
+        f"{RESULTS}/benchmarks/adversarial-table2-stimuli-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
