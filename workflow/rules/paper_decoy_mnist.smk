@@ -154,7 +154,7 @@ DM_FAE_PARAMS = {
     "seeds": DM_FAE["seeds"],
     "theta0_index": [DM["seeds"].index(s) for s in DM_FAE["seeds"]],
 }
-DM_FAE_ROUNDS = list(range(1, DM_FAE["iterations"] + 1))
+DM_FAE_ROUNDS = list(range(1, DM_FAE["rounds"]))  # θ1 … θ_{R-1}: θ0 is Figure 9's A = 0 model
 
 
 rule decoy_mnist_fae:
