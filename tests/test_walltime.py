@@ -1,0 +1,49 @@
+"""The wall-time predictor replays a plan's DAG: its critical path and list schedule on N cores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rrr.walltime import critical_path, job_seconds, parse_plan, predicted_wall
+
+PLAN = """Building DAG of jobs...
+rule data:
+    output: d.npz
+    jobid: 1
+    benchmark: bench/data.tsv
+[Thu Nov 26 06:39:47 2026]
+rule train:
+    input: d.npz
+    output: a.pt, a.json
+    jobid: 2
+    benchmark: bench/train-a.tsv
+    threads: 2
+    wildcards: model=a
+[Thu Nov 26 06:39:47 2026]
+rule train:
+    input: d.npz
+    output: b.pt, b.json
+    jobid: 3
+    benchmark: bench/train-b.tsv
+[Thu Nov 26 06:39:47 2026]
+localrule figure:
+    input: a.json, b.json
+    output: fig.png
+    jobid: 4
+"""
+
+
+def test_the_plan_s_dag_replays_into_a_critical_path_and_a_schedule(tmp_path: Path):
+    (tmp_path / "bench").mkdir()
+    for name, s in (("data", 10.0), ("train-a", 60.0), ("train-b", 30.0)):
+        (tmp_path / "bench" / f"{name}.tsv").write_text(f"s\th:m:s\n{s}\t0:00:{s:02.0f}\n")
+    jobs = parse_plan(PLAN)
+    assert [j.rule for j in jobs] == ["data", "train", "train", "figure"] and jobs[1].threads == 2
+    seconds = job_seconds(jobs, tmp_path, default=5.0)
+    assert seconds == [10.0, 60.0, 30.0, 5.0]
+    assert critical_path(jobs, seconds) == (75.0, ["data", "train", "figure"])
+    assert predicted_wall(jobs, seconds, 1) == pytest.approx(105.0)  # one core: everything in a row
+    assert predicted_wall(jobs, seconds, 2) == pytest.approx(105.0)  # train a holds both cores, b waits
+    assert predicted_wall(jobs, seconds, 3) == pytest.approx(75.0)  # the critical path
