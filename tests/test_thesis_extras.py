@@ -120,10 +120,20 @@ def test_l1_and_l2_penalties_of_a_linear_softmax_model():
     x, y = torch.randn(5, 3, dtype=torch.float64), torch.tensor([0, 1, 1, 0, 1])
     p = torch.softmax(net(x), dim=-1).detach()
     g = (p - torch.nn.functional.one_hot(y, 2)) @ net.weight.detach()  # ∇_x CE of a linear model
-    _, l2 = penalty_terms(net, x, y, "l2", output="loss")
-    _, l1 = penalty_terms(net, x, y, "l1", output="loss")
+    _, l2 = penalty_terms(net, x, y, "l2_norm", output="loss")
+    _, l1 = penalty_terms(net, x, y, "l1_norm", output="loss")
     assert l2.item() == pytest.approx(g.pow(2).sum(-1).mean().item())
     assert l1.item() == pytest.approx(g.abs().sum(-1).mean().item())
+
+
+def test_rrr_0_1_norm_names_still_work_with_a_deprecation_warning():
+    """"l1"/"l2" now mean only λ1/λ2; the input-gradient norms are "l1_norm"/"l2_norm"."""
+    net = torch.nn.Linear(3, 2).double()
+    x, y = torch.randn(5, 3, dtype=torch.float64), torch.tensor([0, 1, 1, 0, 1])
+    for old, new in (("l1", "l1_norm"), ("l2", "l2_norm")):
+        with pytest.warns(DeprecationWarning, match=f"penalty '{old}' is renamed '{new}'"):
+            _, before = penalty_terms(net, x, y, old, output="loss")
+        assert before.item() == penalty_terms(net, x, y, new, output="loss")[1].item()
 
 
 def test_fitting_a_stack_equals_fitting_each_model_alone():
@@ -219,7 +229,7 @@ def _diverging_runs():
     factors = np.stack([f["size"], f["shade"]], axis=1)
     return {
         "rrr.extras.hessian.fit_input_penalty": lambda lr: fit_input_penalty(
-            smooth_mlp(2, 2, seed=0), X, y, penalty="l2", lam=1.0, epochs=1, batch_size=len(y), lr=lr
+            smooth_mlp(2, 2, seed=0), X, y, penalty="l2_norm", lam=1.0, epochs=1, batch_size=len(y), lr=lr
         ),
         "rrr.train_diverse_models": lambda lr: train_diverse_models(
             [smooth_mlp(2, 2, seed=0), smooth_mlp(2, 2, seed=1)], X, y, epochs=1, batch_size=len(y), lr=lr
@@ -329,11 +339,11 @@ def test_extras_scripts_save_tensors_and_json_that_load_with_weights_only(tmp_pa
         Xt=g.integers(0, 256, (8, 1, 8, 8), dtype=np.uint8),
         yt=np.arange(8) % 2,
     )
-    l1l2 = {"arch": "small", "seeds": [0], "lambdas": [1.0], "l1_factor": 0.1, "n_attacked": 8, "epsilon": 0.1,
+    l1l2 = {"arch": "small", "seeds": [0], "lambdas": [1.0], "l1_norm_factor": 0.1, "n_attacked": 8, "epsilon": 0.1,
             "useful_fraction": 0.0, "train": {"epochs": 1, "batch_size": 16, "lr": 1e-3}}
     ae = {"n_latent": 4, "channels": 2, "epochs": 1, "batch_size": 32, "lr": 1e-3, "supervision_weight": 1.0, "seed": 0}
     squares = {"seeds": [0], "hidden": 4, "autoencoder": ae, "normal": {"epochs": 1, "batch_size": 64, "lr": 1e-3}}
-    norms = ("none", "l1", "l2")
+    norms = ("none", "l1_norm", "l2_norm")
     jobs = [
         _job("squares_data", tmp_path, output={"data": "sq.npz"},
              params={"seed": 0, "n_autoencoder": 64, "n_train": 64, "n_test": 32}),
@@ -353,7 +363,7 @@ def test_extras_scripts_save_tensors_and_json_that_load_with_weights_only(tmp_pa
         saved = torch.load(tmp_path / f"{name}.pt", weights_only=True)
         assert saved and all(isinstance(t, torch.Tensor) for t in saved.values())
         assert json.loads((tmp_path / f"{name}.pt.json").read_text())
-    assert json.loads((tmp_path / "fgsm.json").read_text())["models"] == ["none_lam0", "l1_lam1", "l2_lam1"]
+    assert json.loads((tmp_path / "fgsm.json").read_text())["models"] == ["none_lam0", "l1_norm_lam1", "l2_norm_lam1"]
 
 
 def test_no_loading_of_pickled_code_remains():

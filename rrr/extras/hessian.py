@@ -16,6 +16,7 @@ ordinary model and shape (S,) for a stack of S models (inputs (S, N, D), see
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -28,8 +29,23 @@ from torch import nn
 from rrr.explanations import GradientKind, explained_output
 from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
 
-Penalty = Literal["none", "l1", "l2", "hessian", "hessian_estimate"]
-PENALTIES: tuple[str, ...] = ("none", "l1", "l2", "hessian", "hessian_estimate")
+Penalty = Literal["none", "l1_norm", "l2_norm", "hessian", "hessian_estimate"]
+PENALTIES: tuple[str, ...] = ("none", "l1_norm", "l2_norm", "hessian", "hessian_estimate")
+# The names of rrr 0.1; "l1"/"l2" now mean only the RRR loss's λ1/λ2 (rrr.rrr_loss(l1=, l2=)).
+_RENAMED = {"l1": "l1_norm", "l2": "l2_norm"}
+
+
+def _penalty_name(penalty: str) -> str:
+    """The current name of ``penalty``, with a DeprecationWarning for an rrr 0.1 name."""
+    if penalty in _RENAMED:
+        warnings.warn(
+            f"penalty {penalty!r} is renamed {_RENAMED[penalty]!r} (l1/l2 are the RRR loss's λ1/λ2); "
+            "the old name goes in rrr 0.3.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return _RENAMED[penalty]
+    return penalty
 
 
 def _input_grads(
@@ -110,17 +126,18 @@ def penalty_terms(
     ``output`` is the function whose input derivatives are penalized: ``sum_log_prob``
     (the RRR penalty's Σ_k log p̂_k) or ``loss`` (the cross-entropy, as in double backprop).
     """
+    penalty = _penalty_name(penalty)
     target = y if output in ("loss", "log_prob", "prob") else None
     x = x.detach() if x.is_floating_point() else x.to(torch.get_default_dtype())
-    x = x.requires_grad_(penalty in ("l1", "l2"))
+    x = x.requires_grad_(penalty in ("l1_norm", "l2_norm"))
     log_probs = F.log_softmax(model(x), dim=-1)
     nll = F.nll_loss(log_probs.flatten(0, -2), y.flatten(), reduction="none")
     ce = _per_model_mean(nll, y.shape)
     if penalty == "none":
         return ce, torch.zeros_like(ce)
-    if penalty in ("l1", "l2"):
+    if penalty in ("l1_norm", "l2_norm"):
         g = _input_grads(log_probs, x, output, target).flatten(start_dim=y.dim())
-        per_example = g.abs().sum(-1) if penalty == "l1" else g.pow(2).sum(-1)
+        per_example = g.abs().sum(-1) if penalty == "l1_norm" else g.pow(2).sum(-1)
     elif penalty == "hessian":
         per_example = hessian_frobenius_sq(model, x, output, target)
     elif penalty == "hessian_estimate":
@@ -163,6 +180,7 @@ def fit_input_penalty(
     Raises :class:`rrr.TrainingDivergedError` when the objective (every step) or the parameters
     (after every epoch) stop being finite, and warns once if the objective explodes (see :func:`rrr.fit`).
     """
+    penalty = _penalty_name(penalty)
     x_t, y_t = as_tensor(x), as_tensor(y).long()
     n_models = getattr(model, "n_models", None)
     lam_t = torch.as_tensor(lam, dtype=torch.get_default_dtype())
@@ -201,6 +219,7 @@ def evaluate_penalty(
     model: nn.Module, x: ArrayLike, y: ArrayLike, penalty: Penalty, output: GradientKind = "sum_log_prob"
 ) -> np.ndarray:
     """Mean penalty over a data set, per model (no training graph kept)."""
+    penalty = _penalty_name(penalty)
     x_t, y_t = as_tensor(x), as_tensor(y).long()
     n_models = getattr(model, "n_models", None)
     if n_models is not None:

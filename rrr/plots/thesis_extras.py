@@ -157,7 +157,10 @@ def hessian_figure(
     return fig
 
 
-def l1l2_attack_figure(metrics: Mapping, clean: Mapping[str, Mapping], title: str, l1_factor: float) -> plt.Figure:
+_NORM_LABEL = {"l1_norm": "L1", "l2_norm": "L2"}
+
+
+def l1l2_attack_figure(metrics: Mapping, clean: Mapping[str, Mapping], title: str, l1_norm_factor: float) -> plt.Figure:
     """FGSM accuracy-loss matrices for the L1 and L2 nets (each with the unregularized one), and
     white-box accuracy loss against λ."""
     names, collapsed = metrics["models"], set(metrics["collapsed_models"])
@@ -165,12 +168,12 @@ def l1l2_attack_figure(metrics: Mapping, clean: Mapping[str, Mapping], title: st
     mean = loss.mean(axis=0)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), layout="constrained", gridspec_kw={"width_ratios": [1, 1, 1.1]})
     vmax = max(float(mean.max()), 1e-6)
-    for ax, norm in zip(axes[:2], ("l1", "l2")):
+    for ax, norm in zip(axes[:2], ("l1_norm", "l2_norm")):
         idx = [i for i, n in enumerate(names) if n.startswith(("none", norm))]
         labels = ["λ=0" if names[i].startswith("none") else names[i].split("_lam")[1] for i in idx]
         labels = [lab + (" †" if names[i] in collapsed else "") for lab, i in zip(labels, idx)]
-        if norm == "l1":
-            labels = [lab if lab == "λ=0" else f"{lab} (×{l1_factor:g})" for lab in labels]
+        if norm == "l1_norm":
+            labels = [lab if lab == "λ=0" else f"{lab} (×{l1_norm_factor:g})" for lab in labels]
         sub = mean[np.ix_(idx, idx)]
         image = ax.imshow(sub, cmap="magma_r", vmin=0, vmax=vmax)
         for (a, b), v in np.ndenumerate(sub):
@@ -181,17 +184,19 @@ def l1l2_attack_figure(metrics: Mapping, clean: Mapping[str, Mapping], title: st
         ax.set_yticks(range(len(idx)), labels, fontsize=8)
         ax.set_xlabel("target model (scores the examples), λ")
         ax.set_ylabel("source model (FGSM crafted on it), λ")
-        ax.set_title(f"{norm.upper()} input-gradient penalty: accuracy loss\n(diagonal: white-box; off: transferred)")
+        ax.set_title(
+            f"{_NORM_LABEL[norm]} input-gradient penalty: accuracy loss\n(diagonal: white-box; off: transferred)"
+        )
         ax.grid(False)
     fig.colorbar(image, ax=axes[:2], shrink=0.8, label="clean − FGSM accuracy (mean over seeds)")
     ax = axes[2]
     none_m, none_s = _mean_sd(metrics["whitebox_loss_unregularized"])
     ax.axhline(none_m, color="0.3", ls=":", label=f"unregularized ({none_m:.2f})")
-    for i, norm in enumerate(("l1", "l2")):
+    for i, norm in enumerate(("l1_norm", "l2_norm")):
         keys = [n for n in names if n.startswith(norm)]
         lams = [float(n.split("_lam")[1]) for n in keys]
         stats = [_mean_sd(metrics[f"whitebox_loss_{n}"]) for n in keys]
-        xs = lams  # L1 nets were trained with l1_factor·λ
+        xs = lams  # L1 nets were trained with l1_norm_factor·λ
         ax.errorbar(
             xs,
             [s[0] for s in stats],
@@ -199,7 +204,7 @@ def l1l2_attack_figure(metrics: Mapping, clean: Mapping[str, Mapping], title: st
             marker="o",
             capsize=3,
             color=PALETTE[i],
-            label=f"{norm.upper()}" + (f" (trained with {l1_factor:g}·λ)" if norm == "l1" else ""),
+            label=_NORM_LABEL[norm] + (f" (trained with {l1_norm_factor:g}·λ)" if norm == "l1_norm" else ""),
         )
         accs = [_mean_sd(clean[norm][f"clean_accuracy_lam{lam:g}"])[0] for lam in lams]
         for x, (m, _), a in zip(xs, stats, accs):

@@ -1,6 +1,6 @@
 validate(config["thesis_extras"], "../schemas/thesis_extras.schema.yaml")
 TX = config["thesis_extras"]
-L1L2_NORMS = ["none", "l1", "l2"]
+L1L2_NORMS = ["none", "l1_norm", "l2_norm"]  # the input-gradient norm penalized; l1/l2 alone mean λ1/λ2
 SQUARES_KINDS = ["normal", "diverse"]
 
 
@@ -99,7 +99,7 @@ rule l1l2_data:
     log:
         f"{RESULTS}/logs/l1l2_data.log",
     benchmark:
-        f"{RESULTS}/benchmarks/extras-l1l2-data.tsv"
+        f"{RESULTS}/benchmarks/thesis-l1l2-data.tsv"
     conda:
         "../../envs/rrr.yaml"
     params:
@@ -131,7 +131,7 @@ rule l1l2_train:
     resources:
         mem_mb=4000,
     params:
-        cfg={k: TX["l1l2"][k] for k in ("arch", "seeds", "lambdas", "l1_factor", "train")},
+        cfg={k: TX["l1l2"][k] for k in ("arch", "seeds", "lambdas", "l1_norm_factor", "train")},
     script:
         "../scripts/l1l2_train.py"
 

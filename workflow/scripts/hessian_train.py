@@ -59,7 +59,7 @@ def per_lambda(name: str, values: np.ndarray) -> dict:
 
 
 results, surfaces, trained = {}, [], {}
-for name, penalty in (("gradient", "l2"), ("hessian", "hessian")):
+for name, penalty in (("gradient", "l2_norm"), ("hessian", "hessian")):
     model = initial_stack()
     model, history = fit_input_penalty(
         model,

@@ -51,12 +51,15 @@ useful = clean.mean(axis=0) >= cfg["useful_fraction"] * clean[:, none].mean()
 compared = [
     lam
     for k, lam in labels
-    if k == "l1" and useful[labels.index(("l1", lam))] and ("l2", lam) in labels and useful[labels.index(("l2", lam))]
+    if k == "l1_norm"
+    and useful[labels.index(("l1_norm", lam))]
+    and ("l2_norm", lam) in labels
+    and useful[labels.index(("l2_norm", lam))]
 ]
 if not compared:
     raise ValueError(
         "No λ at which both the L1 and the L2 nets keep useful_fraction of the clean accuracy; "
-        "lower thesis_extras.l1l2.lambdas or l1_factor."
+        "lower thesis_extras.l1l2.lambdas or l1_norm_factor."
     )
 names = [f"{k}_lam{lam:g}" for k, lam in labels]
 
@@ -79,6 +82,7 @@ def transfer(norm: str) -> np.ndarray:
     return np.mean([loss[:, a, b] for a, b in pairs], axis=0)
 
 
+regularized_whitebox = (whitebox("l1_norm") + whitebox("l2_norm")) / 2
 metrics = {
     "seeds": seeds,
     "epsilon": cfg["epsilon"],
@@ -90,13 +94,13 @@ metrics = {
     "collapsed_models": [name for name, ok in zip(names, useful) if not ok],
     "compared_lambdas": compared,
     "whitebox_loss_unregularized": loss[:, none, none].tolist(),
-    "whitebox_loss_l1": whitebox("l1").tolist(),
-    "whitebox_loss_l2": whitebox("l2").tolist(),
-    "l2_minus_l1_whitebox": (whitebox("l2") - whitebox("l1")).tolist(),
-    "transfer_loss_l1": transfer("l1").tolist(),
-    "transfer_loss_l2": transfer("l2").tolist(),
-    "l2_minus_l1_transfer": (transfer("l2") - transfer("l1")).tolist(),
-    "unregularized_minus_regularized_whitebox": (loss[:, none, none] - (whitebox("l1") + whitebox("l2")) / 2).tolist(),
+    "whitebox_loss_l1_norm": whitebox("l1_norm").tolist(),
+    "whitebox_loss_l2_norm": whitebox("l2_norm").tolist(),
+    "l2_norm_minus_l1_norm_whitebox": (whitebox("l2_norm") - whitebox("l1_norm")).tolist(),
+    "transfer_loss_l1_norm": transfer("l1_norm").tolist(),
+    "transfer_loss_l2_norm": transfer("l2_norm").tolist(),
+    "l2_norm_minus_l1_norm_transfer": (transfer("l2_norm") - transfer("l1_norm")).tolist(),
+    "unregularized_minus_regularized_whitebox": (loss[:, none, none] - regularized_whitebox).tolist(),
 }
 for j, name in enumerate(names):
     metrics[f"whitebox_loss_{name}"] = loss[:, j, j].tolist()

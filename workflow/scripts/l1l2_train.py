@@ -1,7 +1,7 @@
-"""Train the VGG-style nets of one input-gradient norm (none, l1, l2) for every seed and λ (thesis Fig. 23).
+"""Train the VGG-style nets of one input-gradient norm (none, l1_norm, l2_norm) for every seed and λ (thesis Fig. 23).
 
 Objective: mean cross-entropy + λ · mean_n ‖∇_x CE_n‖ (L1: Σ|·|, L2: Σ(·)²), i.e. double
-backpropagation with either norm. The L1 nets use ``l1_factor`` × λ so that both penalties have
+backpropagation with either norm. The L1 nets use ``l1_norm_factor`` × λ so that both penalties have
 similar magnitudes (the thesis multiplies λ by 100 under its own normalization).
 """
 
@@ -21,7 +21,7 @@ X, Xt = torch.tensor(d["X"] / 255.0, dtype=torch.float32), torch.tensor(d["Xt"] 
 y, yt = torch.tensor(d["y"]), torch.tensor(d["yt"])
 n_classes, (channels, side) = int(y.max()) + 1, X.shape[1:3]
 axis = [0.0] if norm == "none" else [float(v) for v in cfg["lambdas"]]
-scale = cfg["l1_factor"] if norm == "l1" else 1.0
+scale = cfg["l1_norm_factor"] if norm == "l1_norm" else 1.0
 entries, metrics = (
     [],
     {"norm": norm, "lambdas": axis, "lambda_scale": scale, "seeds": cfg["seeds"], "train_seconds": 0.0},

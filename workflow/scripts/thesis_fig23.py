@@ -13,5 +13,5 @@ arch = "VGG-16" if cfg["arch"] == "vgg16" else "a small VGG-style net (conv 16-1
 title = f"Thesis Fig. 23 setting: {arch} on {names[cfg['dataset']]}, {cfg['n_train']} training images"
 if (cfg["dataset"], cfg["arch"]) != ("cifar10", "vgg16"):
     title += "\n(offline substitute for the thesis's VGG-16 on CIFAR-10)"
-fig = l1l2_attack_figure(read_json(sm.input.metrics), clean, title, cfg["l1_factor"])
+fig = l1l2_attack_figure(read_json(sm.input.metrics), clean, title, cfg["l1_norm_factor"])
 save_figure(fig, sm.output[0], sm.output[1])
