@@ -20,27 +20,31 @@ import statistics
 import time
 
 import torch
+import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 import rrr
-from rrr.losses import _loss_terms
+from rrr.losses import _loss_terms, l2_params
 from rrr.training import _to_stack
 
 
 def _unchecked(model, x, y, mask, l1, l2):  # what rrr.fit's inner loop calls
-    return _loss_terms(model, x, y, mask, l1=l1, l2=l2).total
+    return _loss_terms(model, x, y, mask, l1=l1, l2=l2, penalize=mask is not None).total
 
 
 def time_steps(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None,
                l1: float, steps: int, loss_fn=rrr.rrr_loss) -> float:
-    """Seconds per Adam step on the RRR objective (mask=None: plain cross-entropy)."""
+    """Seconds per Adam step on the RRR objective (mask=None: plain cross-entropy).
+
+    With ``loss_fn=_unchecked`` this is rrr.fit's step: backward goes to the parameters only."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    params = list(model.parameters()) if loss_fn is _unchecked else None
     start = time.perf_counter()
     for _ in range(steps):
         loss = loss_fn(model, x, y, mask, l1=l1, l2=1e-4)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward(inputs=params)
         opt.step()
     return (time.perf_counter() - start) / steps
 
@@ -97,6 +101,59 @@ def stacked_step_efficiency(n_models: int = 9, batch: int = 256, steps: int = 30
     return {"seconds": seconds, "flops": flops, "gflops": achieved, "matmul_gflops": peak, "fraction": achieved / peak}
 
 
+def _before(model, x, y, mask, l1, l2):
+    """The step's objective as rrr 0.2.0 built it: the right-reasons sum by autograd's composite of elementwise ops
+    (a float copy of the boolean mask, product, square, sum), and whether to penalize decided from the minibatch's
+    mask on every step. The baseline of :func:`changes_bought`."""
+    x = x.detach().requires_grad_(True)
+    log_probs = F.log_softmax(model(x), dim=-1)
+    right_answers = F.nll_loss(log_probs.flatten(0, -2), y.flatten(), reduction="none").reshape(y.shape).sum(-1)
+    if not bool(mask.any()):
+        return right_answers.sum()
+    (grads,) = torch.autograd.grad(log_probs.sum(), x, create_graph=True)
+    right_reasons = (grads * mask.to(grads.dtype)).pow(2).reshape(*y.shape, -1).sum(dim=(-1, -2))
+    return (right_answers + l1 * right_reasons).sum() + l2 * l2_params(model)
+
+
+def _fused(model, x, y, mask, l1, l2):
+    return _loss_terms(model, x, y, mask, l1=l1, l2=l2).total
+
+
+def changes_bought(n_models: int = 9, batch: int = 256, steps: int = 20, rounds: int = 5) -> dict[str, float]:
+    """Seconds per stacked Decoy-MNIST step of each change to the step, added one at a time, interleaved in rounds
+    in this process (median): 0.2.0's step, + the fused right-reasons sum, + backward to the parameters only (not to
+    the input copy), + the annotation flag computed once per fit (rrr.fit's step today). All give the same
+    parameters bit for bit (tests/test_losses.py, tests/test_training.py)."""
+    g = torch.Generator().manual_seed(1)
+    x = torch.randint(0, 256, (batch, 784), generator=g).float()
+    y = torch.randint(0, 10, (batch,), generator=g)
+    mask = torch.zeros(n_models, batch, 784, dtype=torch.bool)
+    mask.view(n_models, batch, 28, 28)[:, :, :4, :4] = True
+    xs, ys = _to_stack(x, n_models, 1), _to_stack(y, n_models, 0)
+    l1 = torch.full((n_models,), 1000.0)
+    variants = {  # name: (objective, backward to the parameters only)
+        "0.2.0 step": (_before, False),
+        "+ fused right-reasons sum": (_fused, False),
+        "+ backward to parameters only": (_fused, True),
+        "+ annotation flag once per fit": (_unchecked, True),
+    }
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for r in range(rounds + 1):  # round 0 warms up
+        for name, (objective, to_params) in variants.items():
+            model = rrr.mlp_stack(784, 10, seeds=range(n_models))
+            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+            params = list(model.parameters()) if to_params else None
+            start = time.perf_counter()
+            for _ in range(steps):
+                loss = objective(model, xs, ys, mask, l1, 1e-4)
+                opt.zero_grad(set_to_none=True)
+                loss.backward(inputs=params)
+                opt.step()
+            if r:
+                times[name].append((time.perf_counter() - start) / steps)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
@@ -124,6 +181,11 @@ def main() -> None:
     print(f"ratio RRR / plain: {r / p:.2f}x  (goal <= 2.5x; floor ~2x)")
     print(f"RRR step without argument checks (rrr.fit's loop): {u * 1e3:.3f} ms; checked / unchecked: {r / u:.3f}x")
     torch.set_num_threads(1)
+    bought = changes_bought()
+    first = bought["0.2.0 step"]
+    print("stacked RRR step (9 Decoy-MNIST MLPs, one thread), each change added in turn:")
+    for name, seconds in bought.items():
+        print(f"  {name:<34} {seconds * 1e3:6.1f} ms  ratio to the 0.2.0 step {seconds / first:.2f}")
     e = stacked_step_efficiency()
     print(f"stacked RRR step, 9 Decoy-MNIST MLPs, one thread: {e['seconds'] * 1e3:.1f} ms, "
           f"{e['flops'] / 1e9:.2f} GFLOP -> {e['gflops']:.1f} GFLOP/s; a 1024³ matmul on the same thread: "

@@ -114,6 +114,36 @@ def validate_loss_args(
     return x
 
 
+class _MaskedSquares(torch.autograd.Function):
+    """Σ (A ⊙ G)² over examples and features, per model: the right-reasons sum, in two passes forward and one back.
+
+    The same floating-point operations as ``(grads * mask).pow(2)`` summed, so the same numbers bit for bit, without
+    the float copy of a boolean mask and the three elementwise passes of autograd's backward (the stacked Decoy-MNIST
+    step spent most of its time in such passes; ``benchmarks/bench_rrr_step.py``). Under ``create_graph`` (a second
+    derivative of the loss) the backward is built from differentiable operations on ``grads`` instead.
+    """
+
+    @staticmethod
+    def forward(ctx, grads: torch.Tensor, mask: torch.Tensor, n_model_dims: int) -> torch.Tensor:  # type: ignore[override]
+        weighted = _weighted(grads, mask)
+        ctx.save_for_backward(grads, weighted, mask)
+        return weighted.pow(2).flatten(start_dim=n_model_dims).sum(dim=-1)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:  # type: ignore[override]
+        grads, weighted, mask = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph: the result must depend on grads through autograd
+            weighted = _weighted(grads, mask)
+        twice = (2 * grad).reshape(*grad.shape, *([1] * (weighted.dim() - grad.dim())))
+        grad_grads = weighted * twice  # = grad · 2·weighted, exactly (×2 is exact)
+        return (grad_grads if mask.dtype == torch.bool else grad_grads * mask.to(grads.dtype)), None, None
+
+
+def _weighted(grads: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """A ⊙ G; a boolean A selects without a float copy of the mask."""
+    return torch.where(mask, grads, 0.0) if mask.dtype == torch.bool else grads * mask.to(grads.dtype)
+
+
 def _loss_terms(
     model: nn.Module,
     x: torch.Tensor,
@@ -123,9 +153,15 @@ def _loss_terms(
     l1: float | torch.Tensor = 0.0,
     l2: float = 0.0,
     reduction: Reduction = "sum",
+    penalize: bool | None = None,
 ) -> RRRTerms:
-    """:func:`loss_terms` without argument checks: what training loops call on every minibatch."""
-    penalize = _has_annotations(mask, l1)
+    """:func:`loss_terms` without argument checks: what training loops call on every minibatch.
+
+    ``penalize`` is whether any annotated entry meets a λ1 > 0 (computed from ``mask`` and ``l1`` when None); a
+    loop that knows it saves a pass over the mask per step.
+    """
+    if penalize is None:
+        penalize = _has_annotations(mask, l1)
     x = x.detach().to(torch.get_default_dtype() if not x.is_floating_point() else x.dtype)
     x.requires_grad_(penalize)
     log_probs = F.log_softmax(model(x), dim=-1)
@@ -133,9 +169,7 @@ def _loss_terms(
     right_answers = nll.reshape(y.shape).sum(dim=-1)
     if penalize:
         (grads,) = torch.autograd.grad(log_probs.sum(), x, create_graph=True)
-        mask = torch.broadcast_to(mask, grads.shape)  # type: ignore[arg-type]
-        weighted = grads * mask.to(grads.dtype)
-        right_reasons = weighted.pow(2).reshape(*y.shape, -1).sum(dim=(-1, -2))
+        right_reasons = _MaskedSquares.apply(grads, mask, y.dim() - 1)
     else:
         right_reasons = torch.zeros(y.shape[:-1], dtype=log_probs.dtype, device=log_probs.device)
     if reduction == "mean":

@@ -138,10 +138,13 @@ def fit(
     feature_dims = x_t.dim() - y_t.dim()
     if m_t is not None and m_t.dtype != torch.bool:
         m_t = m_t.to(torch.get_default_dtype())
+    # Which rows carry an annotation, once: a minibatch without one (or λ1 = 0) skips the double backward.
+    annotated = None if m_t is None else (m_t != 0).flatten(start_dim=m_t.dim() - feature_dims).any(dim=-1)
     if isinstance(l1, (int, float)):
         l1_t: float | torch.Tensor = float(l1)
     else:
         l1_t = torch.as_tensor(l1, dtype=torch.get_default_dtype(), device=device)
+    any_l1 = bool((torch.as_tensor(l1_t) != 0).any())
     n = y_t.shape[-1]
     batch_size = min(batch_size, n)
     n_batches = math.ceil(n / batch_size)
@@ -149,6 +152,7 @@ def fit(
     extra = None if always_include is None else as_tensor(always_include).long().to(device)
 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    trained = [p for p in model.parameters() if p.requires_grad]  # backward stops there, not at the input copy
     history = History()
     guard = DivergenceGuard("rrr.fit", "lower lr or l1")
     model.train()
@@ -165,10 +169,11 @@ def fit(
             xb, yb = x_t.index_select(y_t.dim() - 1, idx), y_t.index_select(y_t.dim() - 1, idx)
             mb = None if m_t is None else m_t.index_select(m_t.dim() - feature_dims - 1, idx)
             xb, mb, yb = (_to_stack(t, n_models, d) for t, d in ((xb, feature_dims), (mb, feature_dims), (yb, 0)))
-            terms = _loss_terms(model, xb, yb, mb, l1=l1_t, l2=l2, reduction=reduction)
+            penalize = annotated is not None and any_l1 and bool(annotated.index_select(-1, idx).any())
+            terms = _loss_terms(model, xb, yb, mb, l1=l1_t, l2=l2, reduction=reduction, penalize=penalize)
             guard.objective(terms.total, f"epoch {epoch + 1}, minibatch {b + 1}", lambda t=terms: _describe(t))
             optimizer.zero_grad(set_to_none=True)
-            terms.total.backward()
+            terms.total.backward(inputs=trained)
             optimizer.step()
             ra, rr = terms.right_answers.detach(), terms.right_reasons.detach()
             if epoch == 0 and b == 0:
