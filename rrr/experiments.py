@@ -6,8 +6,9 @@ import time
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
-from rrr.models import MLP, mlp_stack
+from rrr.models import MLP, concat_stacks, mlp_stack
 from rrr.training import ArrayLike, History, accuracy, as_tensor, fit
 
 
@@ -21,18 +22,23 @@ def train_replicates(
     train: Mapping[str, object],
     hidden: Sequence[int] = (50, 30),
     evaluate: Mapping[str, tuple[ArrayLike, ArrayLike]] = {},
+    shuffle_seed: int | None = None,
 ) -> tuple[MLP, History, dict]:
     """Train one model per seed, all at once as a stack, and measure them.
 
     Returns the stacked model, its history and a JSON-ready dict with per-seed lists:
     ``train_accuracy``, ``<name>_accuracy`` for each ``evaluate`` set, the first
     minibatch's right-answers and right-reasons terms, and the wall-clock training time.
+    ``shuffle_seed`` (default ``seeds[0]``) orders the minibatches when ``train`` shuffles: a job that trains part of
+    a sweep passes the whole sweep's, so that its models equal the whole sweep's.
     """
     x_t, y_t = as_tensor(x), as_tensor(y).long()
     n_classes = int(y_t.max().item()) + 1
     model = mlp_stack(x_t.shape[-1], n_classes, seeds, hidden)
     start = time.perf_counter()
-    model, history = fit(model, x_t, y_t, mask, l1=l1, seed=int(seeds[0]), **train)  # type: ignore[arg-type]
+    model, history = fit(
+        model, x_t, y_t, mask, l1=l1, seed=int(seeds[0] if shuffle_seed is None else shuffle_seed), **train
+    )  # type: ignore[arg-type]
     seconds = time.perf_counter() - start
     metrics: dict = {
         "seeds": list(map(int, seeds)),
@@ -45,3 +51,35 @@ def train_replicates(
     for name, (xe, ye) in evaluate.items():
         metrics[f"{name}_accuracy"] = np.atleast_1d(accuracy(model, xe, ye)).tolist()
     return model, history, metrics
+
+
+def merge_replicates(
+    models: Sequence[MLP],
+    histories: Sequence[pd.DataFrame],
+    metrics: Sequence[Mapping],
+    summed: Sequence[str] = ("train_seconds",),
+) -> tuple[MLP, pd.DataFrame, dict]:
+    """One stack, history table and metrics dict from the jobs that trained parts of a sweep (rrr.chunks), in order.
+
+    Per-model lists are concatenated, the ``summed`` keys (CPU time) added, and every other value must be the same in
+    every part. History tables (``History.to_frame``) get the model index of the whole stack.
+    """
+    cfg = dict(models[0].config, n_models=sum(m.n_models for m in models))
+    merged = concat_stacks(
+        models, MLP(cfg["in_features"], cfg["n_classes"], cfg["hidden"], cfg["n_models"], cfg["init_std"])
+    )
+    offsets = np.cumsum([0] + [m.n_models for m in models[:-1]])
+    history = pd.concat([h.assign(model=h["model"] + o) for h, o in zip(histories, offsets)], ignore_index=True)
+    history = history.sort_values(["epoch", "model"], kind="stable", ignore_index=True)
+    out: dict = {}
+    for key in metrics[0]:
+        values = [part[key] for part in metrics]
+        if key in summed:
+            out[key] = float(sum(values))
+        elif isinstance(values[0], list):
+            out[key] = [v for part in values for v in part]
+        elif all(v == values[0] for v in values):
+            out[key] = values[0]
+        else:
+            raise ValueError(f"merge_replicates: {key!r} differs between the parts ({values}); it is not per model.")
+    return merged, history, out

@@ -10,6 +10,7 @@ stopped, by the pids in their pid files. Accounting is off (no slurmdbd), so the
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -23,17 +24,27 @@ from typing import Iterator
 
 import pytest
 
+from golden import ATOL, RTOL, _is_clock, _leaves
+
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("slurm-wlm", "munge")
 MUNGE_PID = Path("/run/munge/munged.pid")
 CONF_DIR = Path("/etc/slurm")
 MARK = "# single-node test cluster written by rrr's tests/test_slurm.py; removed when the test ends\n"
-# Figure 9 (data -> three MLP trainings -> three gradient caches -> figure) and one CNN training of the thesis'
-# adversarial chapter, on the CPU as the smoke config says (no GPU asked for): every kind of compute rule of the
-# smoke DAG, in minutes.
-TARGETS = ["paper_fig09", "results/smoke/metrics/adversarial-train/mnist/normal.json"]
+# Figure 9 (data -> three MLP trainings -> three gradient caches -> figure), Figure 10's Decoy-MNIST find-another-
+# explanation chains split into jobs of MODELS_PER_JOB models (the cluster form of config models_per_job: 6 chains,
+# 2 rounds -> 4 training jobs, each job's chain its own) and one CNN training of the thesis' adversarial chapter, on
+# the CPU as the smoke config says (no GPU asked for): every kind of compute rule of the smoke DAG, in minutes.
+TARGETS = ["paper_fig09", "paper_fig10_decoy_mnist", "results/smoke/metrics/adversarial-train/mnist/normal.json"]
+MODELS_PER_JOB = 3
 REMOTE_RULES = dict(
-    decoy_mnist_data=1, decoy_mnist_train=3, decoy_mnist_gradients=3, adversarial_data=1, adversarial_train=1
+    decoy_mnist_data=1,
+    decoy_mnist_train=3,
+    decoy_mnist_gradients=3,
+    decoy_mnist_fae_train=4,
+    decoy_mnist_fae_gradients=1,
+    adversarial_data=1,
+    adversarial_train=1,
 )
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -209,6 +220,7 @@ def test_sbatch_runs_the_train_rules_of_the_smoke_workflow(slurm: Path, project:
         sys.executable, "-m", "snakemake", *TARGETS,
         "--workflow-profile", "profiles/slurm",
         "--configfile", "config/smoke.yaml",
+        "--config", f"models_per_job={MODELS_PER_JOB}",
         "--slurm-status-command", "squeue",
         "--slurm-init-seconds-before-status-checks", "2",
         "--slurm-keep-successful-logs",
@@ -219,7 +231,7 @@ def test_sbatch_runs_the_train_rules_of_the_smoke_workflow(slurm: Path, project:
     log = run.stdout + run.stderr
     assert run.returncode == 0, log[-4000:]
     assert (project / "results" / "smoke" / "figures" / "paper-fig09-decoy-mnist.png").stat().st_size > 10_000
-    assert (project / TARGETS[1]).is_file()
+    assert (project / TARGETS[2]).is_file()
 
     # 1. The executor: every compute job was handed to sbatch and got a SLURM job id.
     submitted = re.findall(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)", log)
@@ -237,8 +249,20 @@ def test_sbatch_runs_the_train_rules_of_the_smoke_workflow(slurm: Path, project:
     for job_id, path in logs.items():
         assert f"Launching batch job {job_id}" in slurmd_log
         assert re.search(rf"^Finished jobid: \d+ \(Rule: {_rule(path)}\)", path.read_text(), re.M), path.read_text()
-    # Figures, tables and the dataset copy are localrules: never submitted.
-    assert not {_rule(p) for p in logs.values()} & {"paper_fig09", "acquire_dataset"}
+    # Figures, tables, the dataset copy and the merging of a sweep's jobs are localrules: never submitted.
+    assert not {_rule(p) for p in logs.values()} & {"paper_fig09", "acquire_dataset", "decoy_mnist_fae"}
+    # The FAE chains trained in jobs of MODELS_PER_JOB models give the numbers of the one stacked job per round
+    # that made the golden file (tests/smoke_golden.json).
+    golden = json.loads((REPO / "tests" / "smoke_golden.json").read_text())["metrics"]
+    compared = 0
+    for path in sorted((project / "results" / "smoke" / "metrics" / "decoy-mnist-fae").glob("round*.json")):
+        numbers: dict[str, float] = {}
+        _leaves(json.loads(path.read_text()), f"decoy-mnist-fae/{path.name}", numbers)
+        for key, value in numbers.items():
+            if not _is_clock(key):
+                assert value == pytest.approx(golden[key], rel=RTOL, abs=ATOL), key
+                compared += 1
+    assert compared > 50
     # The profile's resources reached sbatch: an MLP training asked for its memory and time; the CNN, trained on
     # the CPU (the smoke config's adversarial.device), for its memory and no GPU (the request follows the device).
     job = _sh(f"scontrol show job {_first(logs, 'decoy_mnist_train')}").stdout

@@ -1,8 +1,15 @@
+from rrr.chunks import job_chunks
 from rrr.reference import load as load_reference
 
 validate(config["decoy_mnist"], "../schemas/decoy_mnist.schema.yaml")
 DM = config["decoy_mnist"]
 DM_CONDITIONS = ["plain", "annotated", "baseline"]
+
+
+# Merging a sweep's training jobs (config models_per_job) is bookkeeping: never sent to a cluster node.
+localrules:
+    decoy_mnist_crossval,
+    decoy_mnist_fae,
 
 
 rule decoy_mnist_train:
@@ -157,12 +164,48 @@ DM_FAE_PARAMS = {
 DM_FAE_ROUNDS = list(range(1, DM_FAE["rounds"]))  # θ1 … θ_{R-1}: θ0 is Figure 9's A = 0 model
 
 
-rule decoy_mnist_fae:
-    """FAE round r: fresh models with A = ∪ of the earlier rounds' M_0.67 masks, every (λ1, seed) stacked."""
+DM_FAE_JOBS = job_chunks(len(DM_FAE["l1"]) * len(DM_FAE["seeds"]), config["models_per_job"])
+DM_FAE_JOB = f"{RESULTS}/models/decoy-mnist-fae/jobs/round{{round}}-job{{job}}"
+
+
+rule decoy_mnist_fae_train:
+    """FAE round r for one job's (λ1, seed) chains: fresh models with A = ∪ of their earlier rounds' M_0.67 masks."""
     input:
         data=rules.decoy_mnist_data.output[0],
         theta0=DM_THETA0,
-        previous=lambda w: [f"{RESULTS}/models/decoy-mnist-fae/round{j}.pt" for j in range(1, int(w.round))],
+        previous=lambda w: [DM_FAE_JOB.format(round=j, job=w.job) + ".pt" for j in range(1, int(w.round))],
+    output:
+        model=f"{DM_FAE_JOB}.pt",
+        history=f"{DM_FAE_JOB}-history.csv",
+        metrics=f"{DM_FAE_JOB}-metrics.json",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_fae_train/round{{round}}-job{{job}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-fae-train-round{{round}}-job{{job}}.tsv"
+    wildcard_constraints:
+        round=r"[1-9]\d*",
+        job=r"\d+",
+    conda:
+        "../../envs/rrr.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=120,
+    params:
+        **DM_FAE_PARAMS,
+        models=lambda w: DM_FAE_JOBS[int(w.job)],
+        cutoff=DM_FAE["cutoff"],
+        train=DM["train"],
+    script:
+        "../scripts/decoy_mnist_fae_train.py"
+
+
+rule decoy_mnist_fae:
+    """FAE round r of every (λ1, seed) chain: the round's jobs merged into one stack."""
+    input:
+        models=expand(rules.decoy_mnist_fae_train.output.model, job=range(len(DM_FAE_JOBS)), allow_missing=True),
+        histories=expand(rules.decoy_mnist_fae_train.output.history, job=range(len(DM_FAE_JOBS)), allow_missing=True),
+        metrics=expand(rules.decoy_mnist_fae_train.output.metrics, job=range(len(DM_FAE_JOBS)), allow_missing=True),
     output:
         model=f"{RESULTS}/models/decoy-mnist-fae/round{{round}}.pt",
         history=f"{RESULTS}/models/decoy-mnist-fae/round{{round}}-history.csv",
@@ -175,13 +218,8 @@ rule decoy_mnist_fae:
         round=r"[1-9]\d*",
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
-    resources:
-        mem_mb=6000,
-        runtime=120,
     params:
         **DM_FAE_PARAMS,
-        cutoff=DM_FAE["cutoff"],
         train=DM["train"],
     script:
         "../scripts/decoy_mnist_fae.py"
@@ -234,10 +272,49 @@ DM_REFERENCE_FILE = f"{REFERENCE_DIR}/decoy_mnist.yaml"
 DM_CV_REFERENCE_TEST = load_reference("decoy_mnist", REFERENCE_DIR)["crossval"]["test"]
 
 
-rule decoy_mnist_crossval:
-    """Train every (λ1, seed) of the λ1 sweep as one stack on 56000 images; validate on 4000, test on Xt."""
+DM_CV_L1 = [10.0**e for e in DM_CV["l1_exponents"]]
+DM_CV_MODELS = [(lam, s) for lam in DM_CV_L1 for s in DM_CV["seeds"]]  # stack layout: λ1 index · n_seeds + seed
+DM_CV_JOBS = job_chunks(len(DM_CV_MODELS), config["models_per_job"])
+DM_CV_JOB = f"{RESULTS}/models/decoy-mnist-crossval/jobs/job{{job}}"
+
+
+rule decoy_mnist_crossval_train:
+    """One job's (λ1, seed) models of the λ1 sweep, as a stack on 56000 images (config models_per_job)."""
     input:
         data=rules.decoy_mnist_data.output[0],
+    output:
+        model=f"{DM_CV_JOB}.pt",
+        history=f"{DM_CV_JOB}-history.csv",
+        metrics=f"{DM_CV_JOB}-metrics.json",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_crossval_train/{{job}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-crossval-train-job{{job}}.tsv"
+    wildcard_constraints:
+        job=r"\d+",
+    conda:
+        "../../envs/rrr.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=240,
+    params:
+        seeds=lambda w: [DM_CV_MODELS[i][1] for i in DM_CV_JOBS[int(w.job)]],
+        l1=lambda w: [DM_CV_MODELS[i][0] for i in DM_CV_JOBS[int(w.job)]],
+        shuffle_seed=DM_CV["seeds"][0],
+        n_validation=DM_CV["n_validation"],
+        train=DM["train"],
+    script:
+        "../scripts/decoy_mnist_crossval_train.py"
+
+
+rule decoy_mnist_crossval:
+    """The whole λ1 sweep: its jobs merged into one stack; validation on 4000 held-out images, test on Xt."""
+    input:
+        data=rules.decoy_mnist_data.output[0],
+        models=expand(rules.decoy_mnist_crossval_train.output.model, job=range(len(DM_CV_JOBS))),
+        histories=expand(rules.decoy_mnist_crossval_train.output.history, job=range(len(DM_CV_JOBS))),
+        metrics=expand(rules.decoy_mnist_crossval_train.output.metrics, job=range(len(DM_CV_JOBS))),
     output:
         model=f"{RESULTS}/models/decoy-mnist-crossval/sweep.pt",
         history=f"{RESULTS}/models/decoy-mnist-crossval/sweep-history.csv",
@@ -248,10 +325,6 @@ rule decoy_mnist_crossval:
         f"{RESULTS}/benchmarks/decoy-mnist-crossval.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
-    resources:
-        mem_mb=6000,
-        runtime=240,
     params:
         seeds=DM_CV["seeds"],
         l1_exponents=DM_CV["l1_exponents"],

@@ -1,0 +1,30 @@
+"""Appendix A: train one job's part of the λ1 cross-validation sweep (every (λ1, seed) model in it, as a stack).
+
+The first ``n_validation`` training images are held out and the rest train with the full swatch mask A, as in the
+reference's bin/mnist_cross_validation.py. ``decoy_mnist_crossval`` merges the jobs; the sweep's models come out the
+same however it is split (config ``models_per_job``).
+"""
+
+import numpy as np
+
+from rrr import save_model
+from rrr.experiments import train_replicates
+from rrr.jobs import start_job, write_csv, write_json
+
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+p = sm.params
+d = np.load(sm.input.data)
+v = p.n_validation
+model, history, metrics = train_replicates(
+    d["X"][v:],
+    d["y"][v:],
+    d["E"][v:],
+    seeds=p.seeds,
+    l1=p.l1,
+    train=p.train,
+    shuffle_seed=p.shuffle_seed,
+    evaluate={"validation": (d["X"][:v], d["y"][:v]), "test": (d["Xt"], d["yt"])},
+)
+save_model(model, sm.output.model, seeds=p.seeds, l1=p.l1, train=dict(p.train), n_validation=v, code=sm.params.code)
+write_csv(history.to_frame(), sm.output.history, index=False)
+write_json(metrics, sm.output.metrics)
