@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from rrr.allocator import reuse_freed_memory
 from rrr.atomic import atomic_path
 
 if TYPE_CHECKING:
@@ -37,10 +38,12 @@ def set_threads(n: int) -> None:
 
 
 def start_job(job: Any) -> Any:
-    """Begin a workflow script: its output goes to the job's log (:func:`log_to`) and torch uses the job's
-    ``threads``. Returns ``job`` (Snakemake's ``snakemake`` object): ``sm = start_job(snakemake)``."""
+    """Begin a workflow script: its output goes to the job's log (:func:`log_to`), torch uses the job's ``threads``
+    and freed memory stays in the process (:func:`rrr.allocator.reuse_freed_memory`). Returns ``job`` (Snakemake's
+    ``snakemake`` object): ``sm = start_job(snakemake)``."""
     log_to(job.log[0])
     set_threads(job.threads)
+    reuse_freed_memory()
     return job
 
 
