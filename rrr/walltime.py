@@ -11,7 +11,8 @@ outputs, benchmark and threads), this module rebuilds the DAG from the file name
     snakemake paper -n --forceall > plan.txt      # after a completed run of the same profile
     python -m rrr.walltime plan.txt --cores 2 8 32 128
 
-Jobs without a benchmark record (figures, tables: seconds each) count ``--default`` seconds. Measured durations
+A job without a benchmark record counts the mean record of its rule's other jobs, and where its rule has none
+(figures, tables: seconds each) ``--default`` seconds. Measured durations
 include whatever else ran on the machine at the time, so a prediction from a loaded machine is pessimistic.
 """
 
@@ -52,13 +53,22 @@ def parse_plan(text: str) -> list[Job]:
     return jobs
 
 
+def recorded_seconds(job: Job, root: Path) -> float | None:
+    """A job's wall seconds from its benchmark record (the last row's ``s``), None without one."""
+    path = root / job.benchmark if job.benchmark else None
+    return float(pd.read_csv(path, sep="\t")["s"].iloc[-1]) if path and path.is_file() else None
+
+
 def job_seconds(jobs: Sequence[Job], root: Path, default: float) -> list[float]:
-    """Each job's wall seconds from its benchmark record (the last row's ``s``), ``default`` where it has none."""
-    seconds = []
-    for job in jobs:
-        path = root / job.benchmark if job.benchmark else None
-        seconds.append(float(pd.read_csv(path, sep="\t")["s"].iloc[-1]) if path and path.is_file() else default)
-    return seconds
+    """Each job's wall seconds: its benchmark record; else the mean record of its rule's other jobs (e.g. the jobs of
+    a sweep split by config ``models_per_job`` of which a few were measured); else ``default``."""
+    own = [recorded_seconds(job, root) for job in jobs]
+    by_rule: dict[str, list[float]] = {}
+    for job, s in zip(jobs, own):
+        if s is not None:
+            by_rule.setdefault(job.rule, []).append(s)
+    rule_mean = {rule: sum(v) / len(v) for rule, v in by_rule.items()}
+    return [s if s is not None else rule_mean.get(job.rule, default) for job, s in zip(jobs, own)]
 
 
 def _parents(jobs: Sequence[Job]) -> list[set[int]]:
@@ -136,9 +146,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     jobs = parse_plan(Path(args.plan).read_text())
     seconds = job_seconds(jobs, Path(args.root), args.default)
-    measured = sum(1 for j in jobs if j.benchmark and (Path(args.root) / j.benchmark).is_file())
+    own = [recorded_seconds(j, Path(args.root)) is not None for j in jobs]
+    borrowed = sum(1 for j, has in zip(jobs, own) if not has and any(o and k.rule == j.rule for k, o in zip(jobs, own)))
     length, chain = critical_path(jobs, seconds)
-    print(f"{len(jobs)} jobs, {measured} with a benchmark record; {sum(seconds) / 3600:.2f} CPU-hours in all")
+    print(
+        f"{len(jobs)} jobs, {sum(own)} with a benchmark record, {borrowed} more at their rule's mean record; "
+        f"{sum(seconds) / 3600:.2f} CPU-hours in all"
+    )
     print(f"critical path: {length / 60:.1f} min: {' -> '.join(chain)}")
     for n in args.cores:
         print(f"predicted wall time on {n} cores: {predicted_wall(jobs, seconds, n) / 60:.1f} min")

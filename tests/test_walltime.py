@@ -47,3 +47,11 @@ def test_the_plan_s_dag_replays_into_a_critical_path_and_a_schedule(tmp_path: Pa
     assert predicted_wall(jobs, seconds, 1) == pytest.approx(105.0)  # one core: everything in a row
     assert predicted_wall(jobs, seconds, 2) == pytest.approx(105.0)  # train a holds both cores, b waits
     assert predicted_wall(jobs, seconds, 3) == pytest.approx(75.0)  # the critical path
+
+
+def test_a_job_without_a_record_takes_its_rule_s_mean_record(tmp_path: Path):
+    """The jobs of a split sweep (config models_per_job) of which only some were measured."""
+    (tmp_path / "bench").mkdir()
+    for name, s in (("data", 10.0), ("train-a", 60.0)):
+        (tmp_path / "bench" / f"{name}.tsv").write_text(f"s\th:m:s\n{s}\t0:00:{s:02.0f}\n")
+    assert job_seconds(parse_plan(PLAN), tmp_path, default=5.0) == [10.0, 60.0, 60.0, 5.0]
