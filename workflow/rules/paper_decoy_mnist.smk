@@ -6,6 +6,11 @@ DM = config["decoy_mnist"]
 DM_CONDITIONS = ["plain", "annotated", "baseline"]
 
 
+# The paper's longest chain of dependent jobs is θ0 (decoy_mnist_train) and the find-another-explanation rounds after
+# it, then the λ1 sweep (python -m rrr.walltime): on a few cores they start first, the short jobs fill in around them.
+DM_CHAIN_PRIORITY = 10
+
+
 # Merging a sweep's training jobs (config models_per_job) is bookkeeping: never sent to a cluster node.
 localrules:
     decoy_mnist_crossval,
@@ -26,6 +31,7 @@ rule decoy_mnist_train:
         f"{RESULTS}/benchmarks/decoy-mnist-train-{{condition}}.tsv"
     wildcard_constraints:
         condition="|".join(DM_CONDITIONS),
+    priority: DM_CHAIN_PRIORITY
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -185,6 +191,7 @@ rule decoy_mnist_fae_train:
     wildcard_constraints:
         round=r"[1-9]\d*",
         job=r"\d+",
+    priority: DM_CHAIN_PRIORITY
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
@@ -292,6 +299,7 @@ rule decoy_mnist_crossval_train:
         f"{RESULTS}/benchmarks/decoy-mnist-crossval-train-job{{job}}.tsv"
     wildcard_constraints:
         job=r"\d+",
+    priority: DM_CHAIN_PRIORITY // 2
     conda:
         "../../envs/rrr.yaml"
     threads: config["threads"]
