@@ -36,9 +36,8 @@ def train_replicates(
     n_classes = int(y_t.max().item()) + 1
     model = mlp_stack(x_t.shape[-1], n_classes, seeds, hidden)
     start = time.perf_counter()
-    model, history = fit(
-        model, x_t, y_t, mask, l1=l1, seed=int(seeds[0] if shuffle_seed is None else shuffle_seed), **train
-    )  # type: ignore[arg-type]
+    shuffle = int(seeds[0] if shuffle_seed is None else shuffle_seed)
+    model, history = fit(model, x_t, y_t, mask, l1=l1, seed=shuffle, **train)  # type: ignore[arg-type]
     seconds = time.perf_counter() - start
     metrics: dict = {
         "seeds": list(map(int, seeds)),

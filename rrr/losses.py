@@ -50,15 +50,13 @@ def l2_params(model: nn.Module) -> torch.Tensor:
     return sum(p.pow(2).sum() for p in model.parameters())  # type: ignore[return-value]
 
 
+def _any_penalty_weight(l1: float | torch.Tensor) -> bool:
+    """Whether some model has λ1 ≠ 0 (``l1`` a number, or one value per stacked model)."""
+    return bool((l1 != 0).any()) if isinstance(l1, torch.Tensor) else l1 != 0
+
+
 def _has_annotations(mask: torch.Tensor | None, l1: float | torch.Tensor) -> bool:
-    if mask is None:
-        return False
-    if isinstance(l1, torch.Tensor):
-        if not bool((l1 != 0).any()):
-            return False
-    elif l1 == 0:
-        return False
-    return bool(mask.any())
+    return mask is not None and _any_penalty_weight(l1) and bool(mask.any())
 
 
 def loss_terms(

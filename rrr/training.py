@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rrr.losses import Reduction, _loss_terms
+from rrr.losses import Reduction, _any_penalty_weight, _loss_terms
 from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
 from rrr.validation import (
     check_choice,
@@ -144,7 +144,7 @@ def fit(
         l1_t: float | torch.Tensor = float(l1)
     else:
         l1_t = torch.as_tensor(l1, dtype=torch.get_default_dtype(), device=device)
-    any_l1 = bool((torch.as_tensor(l1_t) != 0).any())
+    any_l1 = _any_penalty_weight(l1_t)
     n = y_t.shape[-1]
     batch_size = min(batch_size, n)
     n_batches = math.ceil(n / batch_size)
