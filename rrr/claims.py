@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
+
+from rrr.reference import parse_yaml
+from rrr.reference import value as reference_value
 
 Z = 3.0  # one z for every claim: the acceptance interval is our estimate ± Z combined standard errors
 VERDICTS = ("holds", "differs", "inconclusive", "reduced scale", "not comparable")
@@ -55,17 +57,15 @@ def load_claims(claims_dir: Path, reference_root: Path | None = None) -> dict[st
     """Every claim of ``claims_dir/*.yaml`` (name order), ``paper_value_from`` resolved into ``paper_value``."""
     claims: dict[str, dict] = {}
     for path in sorted(Path(claims_dir).glob("*.yaml")):
-        for cid, claim in (yaml.safe_load(path.read_text()) or {}).items():
+        for cid, claim in (parse_yaml(path.read_text()) or {}).items():
             if cid in claims:
                 raise ValueError(f"claim {cid!r} is defined twice (again in {path}); claim ids must be unique")
             claim = dict(claim, file=path.name)
             if "paper_value_from" in claim:
                 if "paper_value" in claim:
                     raise ValueError(f"claim {cid!r} ({path}): give paper_value or paper_value_from, not both")
-                from rrr.reference import value  # only claims that point at config/reference need it
-
                 root = Path(reference_root) if reference_root else Path(claims_dir).parent / "reference"
-                claim["paper_value"] = value(claim["paper_value_from"], root)
+                claim["paper_value"] = reference_value(claim["paper_value_from"], root)
             claims[cid] = claim
     return claims
 

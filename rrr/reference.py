@@ -13,7 +13,9 @@ Rules pass ``root`` explicitly (and declare the file as an input); the default i
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +30,28 @@ def path(name: str, root: str | Path | None = None) -> Path:
 
 
 def load(name: str, root: str | Path | None = None) -> dict:
-    """The mapping of ``<root>/<name>.yaml`` (FileNotFoundError naming the file if it is missing)."""
+    """The mapping of ``<root>/<name>.yaml`` (FileNotFoundError naming the file if it is missing); a copy the caller
+    may change."""
     file = path(name, root)
     if not file.is_file():
         raise FileNotFoundError(f"no reference file {file} (reference {name!r})")
-    data = yaml.safe_load(file.read_text())
+    stat = file.stat()
+    data = _parsed(file.resolve(), stat.st_mtime_ns, stat.st_size)
     if not isinstance(data, dict):
         raise ValueError(f"{file} must hold a mapping at the top level")
-    return data
+    return copy.deepcopy(data)
+
+
+def parse_yaml(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml's loader where PyYAML has it: the same values, several times faster (the
+    workflow parses the claims and these files every time it starts)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@lru_cache(maxsize=32)
+def _parsed(file: Path, mtime_ns: int, size: int) -> Any:
+    """One parse per file version: the workflow resolves some 80 numbers from these files while it parses."""
+    return parse_yaml(file.read_text())
 
 
 def lookup(data: Any, dotted: str, file: str | Path = "<data>") -> Any:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import yaml
 import torch.nn.functional as F
 from torch import nn
 
@@ -97,6 +98,9 @@ def test_the_two_readings_of_insensitive_differ_in_their_penalty():
     """insensitive-cs (the thesis text): λ·½‖∂H_u/∂X‖², uniform labels; insensitive-dbl (the reference's launcher):
     λ·½‖∂H/∂X‖², i.e. double backprop at the insensitive λ."""
     assert INSENSITIVE_VARIANTS == ("insensitive-cs", "insensitive-dbl")
+    # The workflow reads the readings from the config keys the schema requires (without importing torch): the same.
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "adversarial.schema.yaml").read_text())
+    assert tuple(sorted(schema["properties"]["insensitive"]["properties"]["train"]["required"])) == INSENSITIVE_VARIANTS
     cs, dbl = objective_for("insensitive-cs", lam=2.0), objective_for("insensitive-dbl", lam=2.0)
     assert (cs.insensitive, cs.double_backprop) == (2.0, 0.0)
     assert (dbl.insensitive, dbl.double_backprop) == (0.0, 2.0)

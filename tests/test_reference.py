@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from rrr import reference
 from rrr.data.adversarial import MODELS, reference_transfer
@@ -31,6 +32,19 @@ def test_every_reference_file_loads():
         data = reference.load(name, ROOT)
         assert data and all(np.isfinite(_numbers(data))), name
         assert reference.load(name) == data  # the default root is the repository's config/reference
+
+
+def test_a_parsed_file_is_read_once_per_version_and_handed_out_as_a_copy(tmp_path: Path):
+    file = tmp_path / "exp.yaml"
+    file.write_text("acc: [0.5, 0.75]\n")
+    first = reference.load("exp", tmp_path)
+    first["acc"][0] = 99.0  # a caller's change does not reach the cache
+    assert reference.load("exp", tmp_path) == {"acc": [0.5, 0.75]}
+    file.write_text("acc: [0.25, 0.75, 1.0]\n")  # an edited file is read afresh (size and mtime are the key)
+    assert reference.value("exp:acc.0", tmp_path) == 0.25
+    for name in NAMES:  # libyaml's loader, where PyYAML has it, reads the same values as the pure-Python one
+        text = (ROOT / f"{name}.yaml").read_text()
+        assert reference.parse_yaml(text) == yaml.safe_load(text)
 
 
 def test_values_by_dotted_path():

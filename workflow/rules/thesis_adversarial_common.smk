@@ -9,8 +9,6 @@
 import numpy as np
 from snakemake.logging import logger
 
-from rrr.adversarial.defenses import INSENSITIVE_VARIANTS
-
 
 def adv_figure_models(names):
     """Model names of the config's figure lists; "insensitive" is the reading the figures show."""
@@ -19,8 +17,10 @@ def adv_figure_models(names):
 
 validate(config["adversarial"], "../schemas/adversarial.schema.yaml")
 ADV = config["adversarial"]
-# The two readings of "insensitive" (rrr.adversarial.defenses): the thesis text's certainty-insensitivity penalty
+# The two readings of "insensitive" (rrr.adversarial.defenses.INSENSITIVE_VARIANTS, the keys the schema requires here;
+# not imported, so parsing the rules does not import torch): the thesis text's certainty-insensitivity penalty
 # (insensitive-cs) and the reference launcher's double backprop at the insensitive λ (insensitive-dbl).
+INSENSITIVE_VARIANTS = sorted(ADV["insensitive"]["train"])
 ADV_INSENSITIVE = [v for v in INSENSITIVE_VARIANTS if ADV["insensitive"]["train"][v]]
 ADV_INSENSITIVE_SHOWN = ADV["insensitive"]["figures"]
 if ADV_INSENSITIVE_SHOWN not in ADV_INSENSITIVE:
