@@ -50,18 +50,33 @@ def _leaves(value: object, key: str, out: dict[str, float]) -> None:
             out.update({f"{key}[{i}]": float(v) for i, v in enumerate(array)})
 
 
+def metrics_numbers(results: Path, folder: str = "") -> dict[str, float]:
+    """Every number of the metrics files under ``results/metrics/<folder>``, keyed as in the golden file, clock
+    measurements left out."""
+    numbers: dict[str, float] = {}
+    for path in sorted((results / "metrics" / folder).rglob("*.json")):
+        if not path.name.endswith(".timing.json"):
+            _leaves(json.loads(path.read_text()), path.relative_to(results / "metrics").as_posix(), numbers)
+    return {k: v for k, v in numbers.items() if not _is_clock(k)}
+
+
+def metrics_differences(results: Path, folder: str) -> tuple[int, list[str]]:
+    """How many numbers of a (partial) run's metrics under ``folder`` were compared with the golden file, and which
+    differ from it (beyond round-off) or are not in it."""
+    golden = json.loads((Path(__file__).with_name("smoke_golden.json")).read_text())["metrics"]
+    numbers = metrics_numbers(results, folder)
+    changed = [k for k, v in numbers.items() if k not in golden or not _close(golden[k], v)]
+    return len(numbers), [f"{k}: golden {golden.get(k)!r}, now {numbers[k]!r}" for k in changed]
+
+
 def collect(results: Path) -> dict:
     """The numbers of a completed run's ``results/<profile>`` folder (see the module docstring)."""
     claims = pd.read_csv(results / "claims.csv")
     kept = claims[~claims["id"].str.startswith("table1_")]
-    numbers: dict[str, float] = {}
-    for path in sorted((results / "metrics").rglob("*.json")):
-        if not path.name.endswith(".timing.json"):
-            _leaves(json.loads(path.read_text()), path.relative_to(results / "metrics").as_posix(), numbers)
     return {
         "claims": {row.id: {"reproduced_value": row.reproduced_value, "interval_low": row.interval_low,
                             "interval_high": row.interval_high, "verdict": row.verdict} for row in kept.itertuples()},
-        "metrics": {k: v for k, v in numbers.items() if not _is_clock(k)},
+        "metrics": metrics_numbers(results),
     }
 
 

@@ -13,24 +13,30 @@ DM_CHAIN_PRIORITY = 10
 
 # Merging a sweep's training jobs (config models_per_job) is bookkeeping: never sent to a cluster node.
 localrules:
+    decoy_mnist_condition,
     decoy_mnist_crossval,
     decoy_mnist_fae,
 
 
+DM_TRAIN_JOBS = job_chunks(len(DM["seeds"]), config["models_per_job"])
+DM_TRAIN_JOB = f"{RESULTS}/models/decoy-mnist/jobs/{{condition}}-job{{job}}"
+
+
 rule decoy_mnist_train:
-    """Train the Decoy-MNIST MLP for one condition, every seed at once."""
+    """Train the Decoy-MNIST MLP for one condition, one job's seeds at once (config models_per_job; 0: every seed)."""
     input:
         data=rules.decoy_mnist_data.output[0],
     output:
-        model=f"{RESULTS}/models/decoy-mnist/{{condition}}.pt",
-        history=f"{RESULTS}/models/decoy-mnist/{{condition}}-history.csv",
-        metrics=f"{RESULTS}/metrics/decoy-mnist/{{condition}}.json",
+        model=f"{DM_TRAIN_JOB}.pt",
+        history=f"{DM_TRAIN_JOB}-history.csv",
+        metrics=f"{DM_TRAIN_JOB}-metrics.json",
     log:
-        f"{RESULTS}/logs/decoy_mnist_train/{{condition}}.log",
+        f"{RESULTS}/logs/decoy_mnist_train/{{condition}}-job{{job}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/decoy-mnist-train-{{condition}}.tsv"
+        f"{RESULTS}/benchmarks/decoy-mnist-train-{{condition}}-job{{job}}.tsv"
     wildcard_constraints:
         condition="|".join(DM_CONDITIONS),
+        job=r"\d+",
     priority: DM_CHAIN_PRIORITY
     conda:
         "../../envs/rrr.yaml"
@@ -39,18 +45,43 @@ rule decoy_mnist_train:
         mem_mb=4000,
         runtime=120,
     params:
-        seeds=DM["seeds"],
+        seeds=lambda w: [DM["seeds"][i] for i in DM_TRAIN_JOBS[int(w.job)]],
+        shuffle_seed=DM["seeds"][0],
         l1=DM["l1"],
         train=DM["train"],
     script:
         "../scripts/decoy_mnist_train.py"
 
 
+rule decoy_mnist_condition:
+    """One condition's models, every seed: its training jobs merged into one stack."""
+    input:
+        models=expand(rules.decoy_mnist_train.output.model, job=range(len(DM_TRAIN_JOBS)), allow_missing=True),
+        histories=expand(rules.decoy_mnist_train.output.history, job=range(len(DM_TRAIN_JOBS)), allow_missing=True),
+        metrics=expand(rules.decoy_mnist_train.output.metrics, job=range(len(DM_TRAIN_JOBS)), allow_missing=True),
+    output:
+        model=f"{RESULTS}/models/decoy-mnist/{{condition}}.pt",
+        history=f"{RESULTS}/models/decoy-mnist/{{condition}}-history.csv",
+        metrics=f"{RESULTS}/metrics/decoy-mnist/{{condition}}.json",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_condition/{{condition}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-condition-{{condition}}.tsv"
+    wildcard_constraints:
+        condition="|".join(DM_CONDITIONS),
+    conda:
+        "../../envs/rrr.yaml"
+    params:
+        train=DM["train"],
+    script:
+        "../scripts/decoy_mnist_condition.py"
+
+
 rule decoy_mnist_gradients:
     """Cache f_X = ∇ max p̂ on the first test images for every seed of a condition."""
     input:
         data=rules.decoy_mnist_data.output[0],
-        model=rules.decoy_mnist_train.output.model,
+        model=rules.decoy_mnist_condition.output.model,
     output:
         f"{RESULTS}/gradients/decoy-mnist/{{condition}}.npz",
     log:
@@ -71,7 +102,7 @@ rule decoy_mnist_gradients:
 rule paper_fig09:
     """Figure 9: Decoy MNIST — A = 0 vs full A vs the plain-MNIST baseline."""
     input:
-        metrics=expand(rules.decoy_mnist_train.output.metrics, condition=DM_CONDITIONS),
+        metrics=expand(rules.decoy_mnist_condition.output.metrics, condition=DM_CONDITIONS),
         gradients=expand(rules.decoy_mnist_gradients.output[0], condition=DM_CONDITIONS),
     output:
         figure_report("paper", 9, "decoy-mnist"),
@@ -97,9 +128,9 @@ if not set(DM_FAE["seeds"]) <= set(DM["seeds"]):
         f"decoy_mnist.fae.seeds {DM_FAE['seeds']} must be among decoy_mnist.seeds {DM['seeds']}: "
         "θ0 of each chain is Figure 9's A = 0 model of that seed."
     )
-DM_THETA0 = rules.decoy_mnist_train.output.model.replace("{condition}", "plain")
-DM_THETA0_METRICS = rules.decoy_mnist_train.output.metrics.replace("{condition}", "plain")
-DM_BASELINE_METRICS = rules.decoy_mnist_train.output.metrics.replace("{condition}", "baseline")
+DM_THETA0 = rules.decoy_mnist_condition.output.model.replace("{condition}", "plain")
+DM_THETA0_METRICS = rules.decoy_mnist_condition.output.metrics.replace("{condition}", "plain")
+DM_BASELINE_METRICS = rules.decoy_mnist_condition.output.metrics.replace("{condition}", "baseline")
 
 
 rule decoy_mnist_fooled:

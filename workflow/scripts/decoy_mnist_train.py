@@ -1,7 +1,9 @@
-"""Train the Decoy-MNIST MLPs of one condition, one per seed (stacked), and record their accuracies.
+"""Train one job's Decoy-MNIST MLPs of one condition, one per seed (stacked), and record their accuracies.
 
 Conditions (paper Fig. 9): ``plain`` — A = 0 on decoy images; ``annotated`` — full A (the
-swatch) with λ1; ``baseline`` — the same MLP on plain MNIST.
+swatch) with λ1; ``baseline`` — the same MLP on plain MNIST. ``decoy_mnist_condition`` merges the jobs; the models come
+out the same however the seeds are split (config ``models_per_job``): every job orders its minibatches by the
+condition's first seed.
 """
 
 import numpy as np
@@ -20,7 +22,14 @@ else:
     mask = d["E"] if condition == "annotated" else None
 l1 = sm.params.l1 if condition == "annotated" else 0.0
 model, history, metrics = train_replicates(
-    x, d["y"], mask, seeds=sm.params.seeds, l1=l1, train=sm.params.train, evaluate=evaluate
+    x,
+    d["y"],
+    mask,
+    seeds=sm.params.seeds,
+    l1=l1,
+    train=sm.params.train,
+    shuffle_seed=sm.params.shuffle_seed,
+    evaluate=evaluate,
 )
 metrics["condition"] = condition
 save_model(model, sm.output.model, seeds=sm.params.seeds, l1=l1, train=dict(sm.params.train), code=sm.params.code)

@@ -1,0 +1,19 @@
+"""Figure 9's models of one condition, every seed: its training jobs merged into one stack (decoy_mnist_train.py)."""
+
+import pandas as pd
+
+from rrr import load_model, save_model
+from rrr.experiments import merge_replicates
+from rrr.jobs import read_json, start_job, write_csv, write_json
+
+sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+model, history, metrics = merge_replicates(
+    [load_model(f) for f in sm.input.models],
+    [pd.read_csv(f) for f in sm.input.histories],
+    [read_json(f) for f in sm.input.metrics],
+)
+save_model(
+    model, sm.output.model, seeds=metrics["seeds"], l1=metrics["l1"], train=dict(sm.params.train), code=sm.params.code
+)
+write_csv(history, sm.output.history, index=False)
+write_json(metrics, sm.output.metrics)
