@@ -11,7 +11,8 @@ outputs, benchmark and threads), this module rebuilds the DAG from the file name
     snakemake paper -n --forceall > plan.txt      # after a completed run of the same profile
     python -m rrr.walltime plan.txt --cores 2 8 32 128
 
-A job without a benchmark record counts the mean record of its rule's other jobs, and where its rule has none
+A job without a benchmark record counts the mean record of the measured jobs of its sweep (the same benchmark path
+but for the job number), else of its rule's other jobs, and where its rule has none
 (figures, tables: seconds each) ``--default`` seconds. Measured durations
 include whatever else ran on the machine at the time, so a prediction from a loaded machine is pessimistic.
 """
@@ -59,16 +60,25 @@ def recorded_seconds(job: Job, root: Path) -> float | None:
     return float(pd.read_csv(path, sep="\t")["s"].iloc[-1]) if path and path.is_file() else None
 
 
+def _sweep(job: Job) -> str | None:
+    """The benchmark path with its job number left out: the jobs of one split sweep (``...-plain-job3.tsv``)."""
+    return re.sub(r"job\d+", "job", job.benchmark) if job.benchmark else None
+
+
 def job_seconds(jobs: Sequence[Job], root: Path, default: float) -> list[float]:
-    """Each job's wall seconds: its benchmark record; else the mean record of its rule's other jobs (e.g. the jobs of
-    a sweep split by config ``models_per_job`` of which a few were measured); else ``default``."""
+    """Each job's wall seconds: its benchmark record; else the mean record of the measured jobs of its sweep (config
+    ``models_per_job``: the same benchmark path but for the job number), else of its rule; else ``default``."""
     own = [recorded_seconds(job, root) for job in jobs]
+    by_sweep: dict[str | None, list[float]] = {}
     by_rule: dict[str, list[float]] = {}
     for job, s in zip(jobs, own):
         if s is not None:
+            by_sweep.setdefault(_sweep(job), []).append(s)
             by_rule.setdefault(job.rule, []).append(s)
-    rule_mean = {rule: sum(v) / len(v) for rule, v in by_rule.items()}
-    return [s if s is not None else rule_mean.get(job.rule, default) for job, s in zip(jobs, own)]
+    mean = {key: sum(v) / len(v) for key, v in [*by_sweep.items(), *by_rule.items()]}
+    return [
+        s if s is not None else mean.get(_sweep(job), mean.get(job.rule, default)) for job, s in zip(jobs, own)
+    ]
 
 
 def _parents(jobs: Sequence[Job]) -> list[set[int]]:

@@ -55,3 +55,17 @@ def test_a_job_without_a_record_takes_its_rule_s_mean_record(tmp_path: Path):
     for name, s in (("data", 10.0), ("train-a", 60.0)):
         (tmp_path / "bench" / f"{name}.tsv").write_text(f"s\th:m:s\n{s}\t0:00:{s:02.0f}\n")
     assert job_seconds(parse_plan(PLAN), tmp_path, default=5.0) == [10.0, 60.0, 60.0, 5.0]
+
+
+def test_a_job_of_a_split_sweep_takes_the_mean_of_its_own_sweep_first(tmp_path: Path):
+    """Figure 9's plain and annotated trainings split into jobs: a plain job counts the plain jobs measured."""
+    blocks = [
+        f"rule train:\n    input: d.npz\n    output: {c}{j}.pt\n    jobid: {i}\n"
+        f"    benchmark: bench/train-{c}-job{j}.tsv\n"
+        for i, (c, j) in enumerate([(c, j) for c in ("plain", "annotated") for j in range(3)])
+    ]
+    (tmp_path / "bench").mkdir()
+    for name, s in (("train-plain-job0", 40.0), ("train-plain-job1", 50.0), ("train-annotated-job0", 120.0)):
+        (tmp_path / "bench" / f"{name}.tsv").write_text(f"s\th:m:s\n{s}\t0:00:00\n")
+    seconds = job_seconds(parse_plan("Building DAG of jobs...\n" + "".join(blocks)), tmp_path, default=5.0)
+    assert seconds == [40.0, 50.0, 45.0, 120.0, 120.0, 120.0]
