@@ -91,10 +91,14 @@ def _best_pairs(
     coef = 1.0 if increase else -1.0
     alpha = torch.where(domain, alpha, -coef * alpha.abs().amax(1, keepdim=True))
     beta = torch.where(domain, beta, coef * beta.abs().amax(1, keepdim=True))
+    # (B, D, D) pair sums: every pass over them is 40 MB for a chunk of 16 MNIST images, so they are reused in place.
     a = alpha[:, None, :] + alpha[:, :, None]
     b = beta[:, None, :] + beta[:, :, None]
-    valid = (a > 0) & (b < 0) if increase else (a < 0) & (b > 0)
-    scores = valid * (-a * b) * coef
+    invalid = ((a > 0) & (b < 0) if increase else (a < 0) & (b > 0)).logical_not_()
+    scores = a.mul_(b)  # −(α_p+α_q)(β_p+β_q)·coef is −a·b increasing, a·b decreasing: the same floats as a product
+    if increase:
+        scores.neg_()
+    scores.masked_fill_(invalid, 0.0)
     scores.diagonal(dim1=1, dim2=2).zero_()
     best = scores.flatten(1).argmax(1)
     n = alpha.shape[1]
