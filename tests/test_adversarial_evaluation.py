@@ -26,7 +26,8 @@ from rrr.adversarial.attacks import fgsm, iterated_tgsm, jsma, tgsm, transfer_ac
 from rrr.claims import claim_switches, load_claims
 from rrr.configcheck import load_config
 from rrr.adversarial.table2 import table2
-from rrr.data.adversarial import MODELS, first_of_each_class, load_adversarial_data, reference_transfer
+from rrr.adversarial.transfer import reference_transfer
+from rrr.data.adversarial import MODELS, first_of_each_class, load_adversarial_data
 from rrr.adversarial.defenses import INSENSITIVE_VARIANTS
 
 REPO = Path(__file__).resolve().parents[1]

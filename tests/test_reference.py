@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from rrr import reference
-from rrr.data.adversarial import MODELS, reference_transfer
+from rrr.adversarial.transfer import reference_transfer
+from rrr.data.adversarial import MODELS
 
 REPO = Path(__file__).resolve().parents[1]
 ROOT = REPO / "config" / "reference"

@@ -1,4 +1,6 @@
-"""The Figures 14 and 18 of the adversarial chapter: the transfer curves, plus the CSV of the transfer matrices."""
+"""The Figures 14 and 18 of the adversarial chapter: the transfer curves, plus the CSV of the transfer matrices, and
+the reference's transfer grids they draw (here, not in :mod:`rrr.data.adversarial`: what trains a CNN must not depend
+on config/reference, so that a change there reruns figures, not trainings)."""
 
 from pathlib import Path
 
@@ -6,10 +8,27 @@ import numpy as np
 import pandas as pd
 
 from rrr import reference as reference_files
-from rrr.data.adversarial import LABELS, MODELS, reference_transfer
+from rrr.data.adversarial import LABELS, MODELS
 from rrr.jobs import read_json, write_csv
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import transfer_figure
+
+
+def reference_transfer(dataset: str, attack: str, root: str | Path | None = None) -> np.ndarray:
+    """The reference's transfer grid ``accuracy[evaluated, source, eps]`` (models in :data:`MODELS`
+    order, ε as the file's ``epsilons``) for dataset mnist/notmnist/svhn and attack fgsm/tgsm: the counts
+    of ``<root>/adversarial.yaml`` (default: the repository's config/reference) over its ``n_images``."""
+    data, file = reference_files.load("adversarial", root), reference_files.path("adversarial", root)
+    rows = data[dataset].get(attack) if isinstance(data.get(dataset), dict) else None
+    if not rows:
+        raise KeyError(f"{file}: no reference grid for {dataset} {attack}")
+    grid = np.full((len(MODELS), len(MODELS), len(data["epsilons"])), np.nan)
+    for evaluated, sources in rows.items():
+        for source, counts in sources.items():
+            grid[MODELS.index(evaluated), MODELS.index(source)] = np.asarray(counts, float) / data["n_images"]
+    if np.isnan(grid).any():
+        raise KeyError(f"{file}: the {dataset} {attack} grid lacks a model pair or an ε")
+    return grid
 
 
 def transfer_figure_and_table(sm) -> None:

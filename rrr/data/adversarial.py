@@ -23,7 +23,6 @@ import numpy as np
 from rrr.data.acquire import CorruptDataError, MissingDataError
 from rrr.atomic import atomic_path
 from rrr.data.idx import read_idx
-from rrr import reference as reference_files
 
 SOURCES = ("mnist", "fashion_mnist", "notmnist_small_sample", "notmnist_small", "svhn")
 LABELS = {
@@ -197,20 +196,3 @@ def first_of_each_class(y: np.ndarray, per_class: int = 1, n_classes: int = 10) 
 
 # The five models of the reference's transfer grids, in its order (§5.8).
 MODELS = ("normal", "distilled", "advtrain", "insensitive", "doubleback")
-
-
-def reference_transfer(dataset: str, attack: str, root: str | Path | None = None) -> np.ndarray:
-    """The reference's transfer grid ``accuracy[evaluated, source, eps]`` (models in :data:`MODELS`
-    order, ε as the file's ``epsilons``) for dataset mnist/notmnist/svhn and attack fgsm/tgsm: the counts
-    of ``<root>/adversarial.yaml`` (default: the repository's config/reference) over its ``n_images``."""
-    data, file = reference_files.load("adversarial", root), reference_files.path("adversarial", root)
-    rows = data[dataset].get(attack) if isinstance(data.get(dataset), dict) else None
-    if not rows:
-        raise KeyError(f"{file}: no reference grid for {dataset} {attack}")
-    grid = np.full((len(MODELS), len(MODELS), len(data["epsilons"])), np.nan)
-    for evaluated, sources in rows.items():
-        for source, counts in sources.items():
-            grid[MODELS.index(evaluated), MODELS.index(source)] = np.asarray(counts, float) / data["n_images"]
-    if np.isnan(grid).any():
-        raise KeyError(f"{file}: the {dataset} {attack} grid lacks a model pair or an ε")
-    return grid
