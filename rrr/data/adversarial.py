@@ -1,5 +1,5 @@
-"""Datasets of the adversarial chapter (reference §5.1); the reference's printed transfer grids, read from
-config/reference/adversarial.yaml.
+"""Datasets of the adversarial chapter (reference §5.1), and :data:`MODELS`, the reference's transfer-grid order (the
+grids themselves are read by :func:`rrr.adversarial.transfer.reference_transfer`).
 
 * MNIST and Fashion-MNIST: pixels in [0, 1]; the first 5000 training images are the validation
   split (the reference discards it; we use it only for the optional λ selection), 55000 train.
