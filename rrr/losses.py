@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rrr.models import MLP
 from rrr.validation import (
     check_choice,
     check_examples,
@@ -142,6 +143,31 @@ def _weighted(grads: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.where(mask, grads, 0.0) if mask.dtype == torch.bool else grads * mask.to(grads.dtype)
 
 
+def _annotated_columns(model: nn.Module, mask: torch.Tensor, feature_dims: int) -> torch.Tensor | None:
+    """The input features some example annotates, when ``model`` is an :class:`~rrr.models.MLP`, the mask is one for
+    all its stacked models, and they are at most half of its inputs (the Decoy-MNIST swatches: 64 of 784 pixels in a
+    minibatch); else None.
+
+    The right-reasons term then needs the input gradient at those features only, which an MLP gives from the gradient
+    at its first layer's output (:meth:`~rrr.models.MLP.input_gradient_columns`): the same values, the step without
+    the (models, examples, features) gradient tensors and their products (``benchmarks/bench_rrr_step.py``). The
+    parameters' gradients differ from the whole gradient's by float round-off only (sums of the same terms with the
+    zeros left out, in another order). A stack whose models have masks of their own keeps the whole gradient, so that
+    a model's numbers do not depend on which models share its job (config ``models_per_job``).
+    """
+    if type(model).forward is not MLP.forward or not _one_mask_for_all(model, mask, feature_dims):
+        return None
+    features = mask.flatten(start_dim=mask.dim() - feature_dims)
+    columns = features.reshape(-1, features.shape[-1]).any(dim=0).nonzero().squeeze(1)
+    return columns if len(columns) <= features.shape[-1] // 2 else None
+
+
+def _one_mask_for_all(model: MLP, mask: torch.Tensor, feature_dims: int) -> bool:
+    """Whether every model of ``model`` (a single one, or a stack) has the same mask: a single model's, or one mask
+    shared by the stack, as given (no model dimension) or broadcast to it (stride 0, as ``rrr.fit`` passes it)."""
+    return model.n_models is None or mask.dim() == feature_dims + 1 or mask.stride(0) == 0
+
+
 def _loss_terms(
     model: nn.Module,
     x: torch.Tensor,
@@ -161,13 +187,23 @@ def _loss_terms(
     if penalize is None:
         penalize = _has_annotations(mask, l1)
     x = x.detach().to(torch.get_default_dtype() if not x.is_floating_point() else x.dtype)
-    x.requires_grad_(penalize)
-    log_probs = F.log_softmax(model(x), dim=-1)
+    columns = _annotated_columns(model, mask, x.dim() - y.dim()) if penalize else None
+    if columns is None:
+        x.requires_grad_(penalize)
+        log_probs = F.log_softmax(model(x), dim=-1)
+    else:
+        hidden = model.first_layer(x)
+        log_probs = F.log_softmax(model.from_first_layer(hidden), dim=-1)
     nll = F.nll_loss(log_probs.flatten(0, -2), y.flatten().long(), reduction="none")
     right_answers = nll.reshape(y.shape).sum(dim=-1)
-    if penalize:
+    if penalize and columns is None:
         (grads,) = torch.autograd.grad(log_probs.sum(), x, create_graph=True)
         right_reasons = _MaskedSquares.apply(grads, mask, y.dim() - 1)
+    elif penalize:
+        (grad_hidden,) = torch.autograd.grad(log_probs.sum(), hidden, create_graph=True)
+        grads = model.input_gradient_columns(grad_hidden, columns)
+        mask_at_columns = mask.flatten(start_dim=mask.dim() - (x.dim() - y.dim())).index_select(-1, columns)
+        right_reasons = _MaskedSquares.apply(grads, mask_at_columns, y.dim() - 1)
     else:
         right_reasons = torch.zeros(y.shape[:-1], dtype=log_probs.dtype, device=log_probs.device)
     if reduction == "mean":

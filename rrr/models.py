@@ -88,8 +88,25 @@ class MLP(nn.Module):
                     nn.init.normal_(layer.bias, 0.0, std)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.from_first_layer(self.first_layer(x))
+
+    def first_layer(self, x: torch.Tensor) -> torch.Tensor:
+        """The first affine map's output h = x·W + b (``x`` flattened per example); ``forward`` = the rest on it."""
         batch_dims = 1 if self.n_models is None else 2
-        return self.net(x.flatten(start_dim=batch_dims))
+        return self.net[0](x.flatten(start_dim=batch_dims))
+
+    def from_first_layer(self, h: torch.Tensor) -> torch.Tensor:
+        """The logits from the first layer's output."""
+        return self.net[1:](h)
+
+    def input_gradient_columns(self, grad_h: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:
+        """∂/∂x at the input features ``columns`` only, from the gradient at the first layer's output: grad_h · W_colsᵀ
+        (the chain rule through h = x·W + b). What a penalty on a few input features needs, at a fraction of the cost
+        of the whole input gradient."""
+        weight = self.net[0].weight  # (out, in) for nn.Linear, (S, in, out) stacked
+        if self.n_models is None:
+            return grad_h @ weight.index_select(1, columns)
+        return torch.bmm(grad_h, weight.index_select(1, columns).transpose(1, 2))
 
 
 def mlp(

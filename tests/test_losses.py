@@ -185,3 +185,64 @@ def test_second_derivatives_of_the_loss_equal_autograds_composite(logreg, data):
         return (gx * mask).pow(2).sum()
 
     torch.testing.assert_close(hvp(lambda: rrr.loss_terms(logreg, x, y, mask, l1=1.0).right_reasons), hvp(composite))
+
+
+def _written_out(model, x, y, mask, l1):
+    """The objective with the whole input gradient, as the paper writes it (float64)."""
+    xr = x.clone().requires_grad_(True)
+    log_probs = F.log_softmax(model(xr), -1)
+    (gx,) = torch.autograd.grad(log_probs.sum(), xr, create_graph=True)
+    right_reasons = (gx * mask).pow(2).reshape(*y.shape[:-1], -1).sum(-1)
+    nll = F.nll_loss(log_probs.flatten(0, -2), y.flatten(), reduction="none").reshape(y.shape).sum(-1)
+    return right_reasons, (nll + l1 * right_reasons).sum()
+
+
+@pytest.mark.parametrize("models", ["one", "stack, shared mask", "stack, broadcast mask"])
+@pytest.mark.parametrize("weights", ["boolean", "float"])
+def test_an_mlp_annotated_on_few_inputs_gets_the_whole_gradients_values(models, weights):
+    """A mask on few input features (an image's corner) takes the MLP's first-layer path: the right-reasons term and
+    every parameter's gradient equal the whole input gradient's, to float64 round-off."""
+    from rrr.losses import _annotated_columns
+
+    g = torch.Generator().manual_seed(0)
+    stacked = models != "one"
+    model = (rrr.mlp_stack(64, 4, seeds=[0, 1, 2]) if stacked else rrr.mlp(64, 4, seed=0)).double()
+    x = torch.randn(*((3,) if stacked else ()), 20, 8, 8, dtype=torch.float64, generator=g)
+    y = torch.randint(0, 4, x.shape[:-2], generator=g)
+    mask = torch.zeros(20, 8, 8, dtype=torch.bool)
+    mask[..., :2, :3] = torch.rand(20, 2, 3, generator=g) > 0.3
+    if weights == "float":
+        mask = mask * torch.rand(mask.shape, dtype=torch.float64, generator=g)
+    if models == "stack, broadcast mask":
+        mask = mask.expand(3, *mask.shape)
+    assert len(_annotated_columns(model, mask, 2)) == 6  # the corner's 6 of 64 features: the first-layer path
+    terms = rrr.loss_terms(model, x, y, mask, l1=10.0)
+    right_reasons, total = _written_out(model, x, y, mask, 10.0)
+    torch.testing.assert_close(terms.right_reasons, right_reasons, rtol=1e-12, atol=0)
+    params = list(model.parameters())
+    for fast, whole in zip(torch.autograd.grad(terms.total, params), torch.autograd.grad(total, params), strict=True):
+        torch.testing.assert_close(fast, whole, rtol=1e-12, atol=1e-12)
+
+
+def test_the_first_layer_path_is_taken_only_where_it_pays():
+    """Only an MLP (whose first layer gives the input gradient) annotated on at most half its inputs, with one mask
+    for all its stacked models, takes it."""
+    from rrr.losses import _annotated_columns
+
+    mask = torch.zeros(5, 8, dtype=torch.bool)
+    mask[:, :4] = True
+    assert _annotated_columns(rrr.mlp(8, 2), mask, 1).tolist() == [0, 1, 2, 3]
+    mask[0, 4] = True  # five of eight features
+    assert _annotated_columns(rrr.mlp(8, 2), mask, 1) is None
+    stack = rrr.mlp_stack(8, 2, seeds=[0, 1])
+    assert _annotated_columns(stack, mask[:, :4].expand(2, 5, 4), 1) is None  # 4 of 4
+    shared = torch.zeros(5, 8, dtype=torch.bool)
+    shared[:, 0] = True
+    assert _annotated_columns(stack, shared, 1).tolist() == [0]
+    assert _annotated_columns(stack, shared.expand(2, 5, 8), 1).tolist() == [0]  # broadcast, as rrr.fit passes it
+    # One mask per model: the whole gradient, so a model's numbers do not depend on the models sharing its job.
+    assert _annotated_columns(stack, shared.expand(2, 5, 8).clone(), 1) is None
+    corner = torch.zeros(5, 8, dtype=torch.bool)
+    corner[:, 0] = True
+    assert _annotated_columns(rrr.mlp(8, 2), corner, 1).tolist() == [0]
+    assert _annotated_columns(torch.nn.Linear(8, 2), corner, 1) is None  # not an MLP: the whole input gradient
