@@ -257,6 +257,25 @@ def test_newsgroups_tfidf_case_sensitive(newsgroups) -> None:
     np.testing.assert_allclose(np.linalg.norm(Xtr, axis=1), 1, rtol=1e-5)
 
 
+def test_newsgroups_vocabulary_is_sklearns_max_features_with_ties_broken_alphabetically(newsgroups) -> None:
+    """Where the counts differ, the same terms as ``TfidfVectorizer(max_features=5000)``; at the cutoff's tie, the
+    alphabetically first (sklearn's choice there follows numpy's SIMD sort, which differs between CPUs)."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    texts = newsgroups["train_texts"]
+    _, _, vec = tfidf_features(texts, newsgroups["test_texts"])
+    ours = set(vec.get_feature_names_out())
+    theirs = set(TfidfVectorizer(lowercase=False, max_features=5000).fit(texts).get_feature_names_out())
+    counter = CountVectorizer(lowercase=False)
+    totals = dict(zip(counter.fit(texts).get_feature_names_out(), counter.transform(texts).sum(axis=0).A1))
+    cutoff = min(totals[t] for t in ours)
+    assert len(ours) == len(theirs) == 5000 and cutoff == min(totals[t] for t in theirs)
+    assert {t for t in ours if totals[t] > cutoff} == {t for t in theirs if totals[t] > cutoff}
+    tied = sorted(t for t in totals if totals[t] == cutoff)
+    assert len(tied) > len(ours & set(tied)) > 0  # the cutoff falls inside a tie ...
+    assert sorted(ours & set(tied)) == tied[: len(ours & set(tied))]  # ... and the first names in it are kept
+
+
 def _synthetic_bydate(root: Path) -> Path:
     """A small bydate-like archive with 5 groups and awkwardly sorting file names."""
     rng = np.random.default_rng(0)

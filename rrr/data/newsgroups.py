@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from rrr.data.acquire import CorruptDataError, DataError, MissingDataError
 
@@ -96,12 +96,30 @@ def load_newsgroups(archive: Path, categories: Sequence[str] = CATEGORIES) -> di
 
 
 def tfidf_features(train_texts: Sequence[str], test_texts: Sequence[str],
-                   max_features: int = 5000) -> tuple[np.ndarray, np.ndarray, TfidfVectorizer]:
+                   max_features: int | None = 5000) -> tuple[np.ndarray, np.ndarray, TfidfVectorizer]:
     """Case-sensitive TF-IDF (lowercase=False, otherwise sklearn defaults) fit on train.
 
-    Returns dense float32 train and test matrices and the fitted vectorizer.
+    Returns dense float32 train and test matrices and the fitted vectorizer. The vocabulary is
+    :func:`most_frequent_terms`, which is sklearn's ``max_features`` with its ties broken the same way on every CPU.
     """
-    vectorizer = TfidfVectorizer(lowercase=False, max_features=max_features)
+    vocabulary = None if max_features is None else most_frequent_terms(train_texts, max_features)
+    vectorizer = TfidfVectorizer(lowercase=False, vocabulary=vocabulary)
     Xtr = vectorizer.fit_transform(train_texts).toarray().astype(np.float32)
     Xte = vectorizer.transform(test_texts).toarray().astype(np.float32)
     return Xtr, Xte, vectorizer
+
+
+def most_frequent_terms(texts: Sequence[str], max_features: int) -> list[str]:
+    """The ``max_features`` terms (sklearn's tokens, case kept) of largest total count in ``texts``, sorted; among
+    terms of equal count, the alphabetically first.
+
+    What ``TfidfVectorizer(max_features=...)`` keeps, except at ties: sklearn orders the counts with numpy's default
+    sort, whose order among equal keys depends on the CPU's SIMD extensions (AVX-512 or AVX2), so the vocabulary, and
+    every 20 Newsgroups number after it, would change from one machine to another. (The reference's 2017 sklearn broke
+    the ties its own way, which no library today reproduces.)
+    """
+    counter = CountVectorizer(lowercase=False)
+    totals = np.asarray(counter.fit_transform(texts).sum(axis=0)).ravel()
+    names = counter.get_feature_names_out()  # sorted, so a stable sort puts equal counts alphabetically
+    keep = np.argsort(-totals, kind="stable")[:max_features]
+    return sorted(names[keep].tolist())
