@@ -187,7 +187,8 @@ def _loss_terms(
     if penalize is None:
         penalize = _has_annotations(mask, l1)
     x = x.detach().to(torch.get_default_dtype() if not x.is_floating_point() else x.dtype)
-    columns = _annotated_columns(model, mask, x.dim() - y.dim()) if penalize else None
+    feature_dims = x.dim() - y.dim()
+    columns = _annotated_columns(model, mask, feature_dims) if penalize else None
     if columns is None:
         x.requires_grad_(penalize)
         log_probs = F.log_softmax(model(x), dim=-1)
@@ -202,7 +203,7 @@ def _loss_terms(
     elif penalize:
         (grad_hidden,) = torch.autograd.grad(log_probs.sum(), hidden, create_graph=True)
         grads = model.input_gradient_columns(grad_hidden, columns)
-        mask_at_columns = mask.flatten(start_dim=mask.dim() - (x.dim() - y.dim())).index_select(-1, columns)
+        mask_at_columns = mask.flatten(start_dim=mask.dim() - feature_dims).index_select(-1, columns)
         right_reasons = _MaskedSquares.apply(grads, mask_at_columns, y.dim() - 1)
     else:
         right_reasons = torch.zeros(y.shape[:-1], dtype=log_probs.dtype, device=log_probs.device)
