@@ -8,7 +8,7 @@ which measures what ``rrr_loss``'s argument checks cost per step.
 
 Then the step the paper's Decoy MNIST experiments run most: a stack of 9 MLPs (shared raw 784-pixel inputs,
 per-model masks, batch 256, Adam) on one thread. First what each change to it bought (:func:`changes_bought`, ratios
-in this process), then its efficiency, in the state workflow jobs run in (freed memory kept). Its FLOPs on one
+in this process; :func:`selection_bought` for the masks of find-another-explanation), then its efficiency, in the state workflow jobs run in (freed memory kept). Its FLOPs on one
 step, double backward included, are counted with ``torch.utils.flop_counter``'s per-op formulas
 (:class:`CountFlops`); the achieved GFLOP/s is reported as a fraction of what the same thread reaches on a large
 matmul (1024³ float32), in the same process.
@@ -22,6 +22,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Sequence
+from unittest import mock
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +30,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 import rrr
+import rrr.losses
 from rrr.allocator import reuse_freed_memory
 from rrr.losses import _loss_terms, l2_params
 from rrr.models import MLP
@@ -59,6 +61,20 @@ def swatch_masks(n_models: int, batch: int, g: torch.Generator) -> torch.Tensor:
     for i, (row, col) in enumerate(corners.tolist()):
         mask[i, row : row + 4, col : col + 4] = True
     return mask.reshape(batch, 784).expand(n_models, batch, 784)
+
+
+FAE_DENSITY = 0.013  # share of pixels that paper-scale Decoy-MNIST round 3 annotates per image (θ0 ∪ θ1 ∪ θ2's masks)
+
+
+def model_masks(n_models: int, batch: int, g: torch.Generator, density: float = FAE_DENSITY) -> torch.Tensor:
+    """A mask of each model's own, (models, examples, 784), as find-another-explanation's rounds have (each model's
+    union of its predecessors' largest-gradient pixels): here random, ``density`` of the pixels."""
+    return torch.rand(n_models, batch, 784, generator=g) < density
+
+
+def _select(grads: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """A ⊙ G as rrr.losses._weighted took it before 2026-11-27: a boolean A by ``torch.where`` (same numbers)."""
+    return torch.where(mask, grads, 0.0) if mask.dtype == torch.bool else grads * mask.to(grads.dtype)
 
 
 def _unchecked(model, x, y, mask, l1, l2):  # what rrr.fit's inner loop calls
@@ -114,13 +130,15 @@ def matmul_gflops(n: int = 1024, reps: int = 20) -> float:
 
 
 def stacked_step_efficiency(
-    n_models: int = 9, batch: int = 256, steps: int = 30, whole_input_gradient: bool = False
+    n_models: int = 9, batch: int = 256, steps: int = 30, whole_input_gradient: bool = False,
+    per_model_masks: bool = False,
 ) -> dict[str, float]:
-    """Seconds, FLOPs and GFLOP/s of one RRR step of a stack of Decoy-MNIST MLPs, and its fraction of matmul's rate."""
+    """Seconds, FLOPs and GFLOP/s of one RRR step of a stack of Decoy-MNIST MLPs, and its fraction of matmul's rate.
+    ``per_model_masks``: find-another-explanation's case (:func:`model_masks`), else Decoy MNIST's swatches."""
     g = torch.Generator().manual_seed(1)
     x = torch.randint(0, 256, (batch, 784), generator=g).float()
     y = torch.randint(0, 10, (batch,), generator=g)
-    mask = swatch_masks(n_models, batch, g)
+    mask = model_masks(n_models, batch, g) if per_model_masks else swatch_masks(n_models, batch, g)
     model = decoy_stack(n_models, whole_input_gradient)
     xs, ys = _to_stack(x, n_models, 1), _to_stack(y, n_models, 0)
     l1 = torch.full((n_models,), 1000.0)
@@ -191,6 +209,31 @@ def changes_bought(
     return {name: statistics.median(t) for name, t in times.items()}
 
 
+def selection_bought(
+    density: float, n_models: int = 9, batch: int = 256, steps: int = 20, rounds: int = 5
+) -> dict[str, float]:
+    """Seconds per stacked step with a mask per model (which keeps the whole input gradient), A ⊙ G by
+    ``torch.where`` (:func:`_select`, before) and by a product (today), interleaved in rounds in this process
+    (median). Both give the same parameters (tests/test_losses.py). ``torch.where``'s time grows with how mixed the
+    mask is, the product's does not: find-another-explanation's sparse masks gain nothing, dense ones do."""
+    g = torch.Generator().manual_seed(1)
+    x = torch.randint(0, 256, (batch, 784), generator=g).float()
+    y = torch.randint(0, 10, (batch,), generator=g)
+    mask = model_masks(n_models, batch, g, density)
+    xs, ys = _to_stack(x, n_models, 1), _to_stack(y, n_models, 0)
+    l1 = torch.full((n_models,), 1000.0)
+    model = decoy_stack(n_models)
+    times: dict[str, list[float]] = {"torch.where selection": [], "product (today)": []}
+    for r in range(rounds + 1):  # round 0 warms up
+        for name in times:
+            weighted = _select if name == "torch.where selection" else rrr.losses._weighted
+            with mock.patch.object(rrr.losses, "_weighted", weighted):
+                seconds = time_steps(model, xs, ys, mask, l1, steps, _unchecked)
+            if r:
+                times[name].append(seconds)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
@@ -227,8 +270,16 @@ def main() -> None:
     print("stacked RRR step (9 Decoy-MNIST MLPs, one thread, median of 5 x 20 steps), each change added in turn:")
     for name, seconds in bought.items():
         print(f"  {name:<34} {seconds * 1e3:6.1f} ms  ratio to the 0.2.0 step {seconds / first:.2f}")
-    for whole, what in ((True, "whole input gradient"), (False, "annotated pixels only")):
-        e = stacked_step_efficiency(whole_input_gradient=whole)
+    for density in (FAE_DENSITY, 0.3):
+        selection = selection_bought(density)
+        before = selection["torch.where selection"]
+        print(f"stacked RRR step with a mask per model annotating {density:.1%} of the pixels, one thread, median of "
+              "5 x 20 steps:")
+        for name, seconds in selection.items():
+            print(f"  {name:<34} {seconds * 1e3:6.1f} ms  ratio to torch.where {seconds / before:.2f}")
+    for whole, per_model, what in ((True, False, "whole input gradient"), (False, False, "annotated pixels only"),
+                                   (True, True, "a mask per model (find-another-explanation)")):
+        e = stacked_step_efficiency(whole_input_gradient=whole, per_model_masks=per_model)
         print(f"stacked RRR step, 9 Decoy-MNIST MLPs, one thread, {what}: {e['seconds'] * 1e3:.1f} ms, "
               f"{e['flops'] / 1e9:.2f} GFLOP -> {e['gflops']:.1f} GFLOP/s; a 1024³ matmul on the same thread: "
               f"{e['matmul_gflops']:.1f} GFLOP/s; fraction {e['fraction']:.2f} (goal >= 0.65)")
