@@ -56,6 +56,12 @@ def _any_penalty_weight(l1: float | torch.Tensor) -> bool:
     return bool((l1 != 0).any()) if isinstance(l1, torch.Tensor) else l1 != 0
 
 
+def _annotated_entries(mask: torch.Tensor) -> torch.Tensor:
+    """Where ``mask`` annotates, as booleans: a boolean mask as it is, a weighted one where it is not 0 (``!= 0`` on
+    a boolean tensor would first copy it to int64, 8 bytes an entry)."""
+    return mask if mask.dtype == torch.bool else mask != 0
+
+
 def _has_annotations(mask: torch.Tensor | None, l1: float | torch.Tensor) -> bool:
     return mask is not None and _any_penalty_weight(l1) and bool(mask.any())
 
@@ -212,7 +218,7 @@ def _loss_terms(
     if reduction == "mean":
         right_answers = right_answers / y.shape[-1]
         if penalize:
-            annotated = (mask != 0).reshape(*y.shape, -1).sum(dim=(-1, -2))
+            annotated = _annotated_entries(mask).reshape(*y.shape, -1).sum(dim=(-1, -2))
             right_reasons = right_reasons / annotated.clamp(min=1)
     regular = l2_params(model) if l2 else torch.zeros((), dtype=log_probs.dtype, device=log_probs.device)
     total = (right_answers + l1 * right_reasons).sum() + l2 * regular
