@@ -8,10 +8,10 @@ which measures what ``rrr_loss``'s argument checks cost per step.
 
 Then the step the paper's Decoy MNIST experiments run most: a stack of 9 MLPs (shared raw 784-pixel inputs,
 per-model masks, batch 256, Adam) on one thread. First what each change to it bought (:func:`changes_bought`, ratios
-in this process; :func:`selection_bought` for the masks of find-another-explanation), then its efficiency, in the state workflow jobs run in (freed memory kept). Its FLOPs on one
-step, double backward included, are counted with ``torch.utils.flop_counter``'s per-op formulas
-(:class:`CountFlops`); the achieved GFLOP/s is reported as a fraction of what the same thread reaches on a large
-matmul (1024³ float32), in the same process.
+in this process; :func:`selection_bought` for masks of each model's own), then its efficiency, in the state workflow
+jobs run in (freed memory kept). Its FLOPs on one step, double backward included, are counted with
+``torch.utils.flop_counter``'s per-op formulas (:class:`CountFlops`); the achieved GFLOP/s is reported as a fraction
+of what the same thread reaches on a large matmul (1024³ float32), in the same process.
 
     python benchmarks/bench_rrr_step.py [--steps 200] [--rounds 5] [--threads 2]
 """
@@ -63,7 +63,7 @@ def swatch_masks(n_models: int, batch: int, g: torch.Generator) -> torch.Tensor:
     return mask.reshape(batch, 784).expand(n_models, batch, 784)
 
 
-FAE_DENSITY = 0.013  # share of pixels that paper-scale Decoy-MNIST round 3 annotates per image (θ0 ∪ θ1 ∪ θ2's masks)
+FAE_DENSITY = 0.013  # pixels per image annotated in paper-scale Decoy-MNIST round 3 (θ0 ∪ θ1 ∪ θ2's masks)
 
 
 def model_masks(n_models: int, batch: int, g: torch.Generator, density: float = FAE_DENSITY) -> torch.Tensor:
@@ -75,6 +75,18 @@ def model_masks(n_models: int, batch: int, g: torch.Generator, density: float = 
 def _select(grads: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """A ⊙ G as rrr.losses._weighted took it before 2026-11-27: a boolean A by ``torch.where`` (same numbers)."""
     return torch.where(mask, grads, 0.0) if mask.dtype == torch.bool else grads * mask.to(grads.dtype)
+
+
+def stacked_batch(
+    n_models: int, batch: int, density: float | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One minibatch of raw pixels and labels shared by the stack (as ``rrr.fit`` passes them), its mask (Decoy
+    MNIST's swatches, or with ``density`` a mask per model: :func:`model_masks`) and λ1 = 1000 per model."""
+    g = torch.Generator().manual_seed(1)
+    x = torch.randint(0, 256, (batch, 784), generator=g).float()
+    y = torch.randint(0, 10, (batch,), generator=g)
+    mask = swatch_masks(n_models, batch, g) if density is None else model_masks(n_models, batch, g, density)
+    return _to_stack(x, n_models, 1), _to_stack(y, n_models, 0), mask, torch.full((n_models,), 1000.0)
 
 
 def _unchecked(model, x, y, mask, l1, l2):  # what rrr.fit's inner loop calls
@@ -135,13 +147,8 @@ def stacked_step_efficiency(
 ) -> dict[str, float]:
     """Seconds, FLOPs and GFLOP/s of one RRR step of a stack of Decoy-MNIST MLPs, and its fraction of matmul's rate.
     ``per_model_masks``: find-another-explanation's case (:func:`model_masks`), else Decoy MNIST's swatches."""
-    g = torch.Generator().manual_seed(1)
-    x = torch.randint(0, 256, (batch, 784), generator=g).float()
-    y = torch.randint(0, 10, (batch,), generator=g)
-    mask = model_masks(n_models, batch, g) if per_model_masks else swatch_masks(n_models, batch, g)
+    xs, ys, mask, l1 = stacked_batch(n_models, batch, FAE_DENSITY if per_model_masks else None)
     model = decoy_stack(n_models, whole_input_gradient)
-    xs, ys = _to_stack(x, n_models, 1), _to_stack(y, n_models, 0)
-    l1 = torch.full((n_models,), 1000.0)
     with CountFlops() as counter:
         time_steps(model, xs, ys, mask, l1, 1, _unchecked)
     flops = counter.flops
@@ -178,12 +185,7 @@ def changes_bought(
     the input copy), + the annotation flag computed once per fit, + the input gradient at the annotated pixels only,
     from the first layer (rrr.fit's step today). The first four give the same parameters bit for bit, the last to
     round-off (tests/test_losses.py, tests/test_training.py)."""
-    g = torch.Generator().manual_seed(1)
-    x = torch.randint(0, 256, (batch, 784), generator=g).float()
-    y = torch.randint(0, 10, (batch,), generator=g)
-    mask = swatch_masks(n_models, batch, g)
-    xs, ys = _to_stack(x, n_models, 1), _to_stack(y, n_models, 0)
-    l1 = torch.full((n_models,), 1000.0)
+    xs, ys, mask, l1 = stacked_batch(n_models, batch)
     variants = {  # name: (objective, backward to the parameters only, the whole input gradient)
         "0.2.0 step": (_before, False, True),
         "+ fused right-reasons sum": (_fused, False, True),
@@ -216,12 +218,7 @@ def selection_bought(
     ``torch.where`` (:func:`_select`, before) and by a product (today), interleaved in rounds in this process
     (median). Both give the same parameters (tests/test_losses.py). ``torch.where``'s time grows with how mixed the
     mask is, the product's does not: find-another-explanation's sparse masks gain nothing, dense ones do."""
-    g = torch.Generator().manual_seed(1)
-    x = torch.randint(0, 256, (batch, 784), generator=g).float()
-    y = torch.randint(0, 10, (batch,), generator=g)
-    mask = model_masks(n_models, batch, g, density)
-    xs, ys = _to_stack(x, n_models, 1), _to_stack(y, n_models, 0)
-    l1 = torch.full((n_models,), 1000.0)
+    xs, ys, mask, l1 = stacked_batch(n_models, batch, density)
     model = decoy_stack(n_models)
     times: dict[str, list[float]] = {"torch.where selection": [], "product (today)": []}
     for r in range(rounds + 1):  # round 0 warms up

@@ -123,8 +123,8 @@ class _MaskedSquares(torch.autograd.Function):
     """Σ (A ⊙ G)² over examples and features, per model: the right-reasons sum, in two passes forward and one back.
 
     The same floating-point operations as ``(grads * mask).pow(2)`` summed, so the same numbers bit for bit, without
-    the three elementwise passes of autograd's backward (the stacked Decoy-MNIST
-    step spent most of its time in such passes; ``benchmarks/bench_rrr_step.py``). Under ``create_graph`` (a second
+    the three elementwise passes of autograd's backward (the stacked Decoy-MNIST step spent most of its time in such
+    passes; ``benchmarks/bench_rrr_step.py``). Under ``create_graph`` (a second
     derivative of the loss) the backward is built from differentiable operations on ``grads`` instead.
     """
 

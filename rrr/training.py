@@ -138,8 +138,7 @@ def fit(
     feature_dims = x_t.dim() - y_t.dim()
     if m_t is not None and m_t.dtype != torch.bool:
         m_t = m_t.to(torch.get_default_dtype())
-    # Which rows carry an annotation, once: a minibatch without one (or λ1 = 0) skips the double backward. (For the 9
-    # stacked find-another-explanation masks of Decoy MNIST, `m_t != 0` took 3.4 GB and 9 s: _annotated_entries.)
+    # Which rows carry an annotation, once: a minibatch without one (or λ1 = 0) skips the double backward.
     annotated = (
         None if m_t is None else _annotated_entries(m_t).flatten(start_dim=m_t.dim() - feature_dims).any(dim=-1)
     )
