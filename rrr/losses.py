@@ -38,12 +38,14 @@ Reduction = Literal["sum", "mean"]
 
 
 class RRRTerms(NamedTuple):
-    """The three terms of the objective and their weighted total (what ``backward`` takes)."""
+    """The three terms of the objective, their weighted total (what ``backward`` takes) and the log-probabilities
+    they came from (what a training loop's running accuracy reads, without a second forward pass)."""
 
     right_answers: torch.Tensor
     right_reasons: torch.Tensor
     regular: torch.Tensor
     total: torch.Tensor
+    log_probs: torch.Tensor
 
 
 def l2_params(model: nn.Module) -> torch.Tensor:
@@ -222,7 +224,7 @@ def _loss_terms(
             right_reasons = right_reasons / annotated.clamp(min=1)
     regular = l2_params(model) if l2 else torch.zeros((), dtype=log_probs.dtype, device=log_probs.device)
     total = (right_answers + l1 * right_reasons).sum() + l2 * regular
-    return RRRTerms(right_answers, right_reasons, regular, total)
+    return RRRTerms(right_answers, right_reasons, regular, total, log_probs)
 
 
 def rrr_loss(

@@ -32,13 +32,16 @@ class History:
     """Per-epoch record of training. Entries are floats, or arrays of shape (S,) for stacked models.
 
     ``right_answers`` and ``right_reasons`` are the unweighted terms summed over the
-    epoch's minibatches; ``initial_*`` are the terms of the very first minibatch (what
-    the paper's Appendix A balances).
+    epoch's minibatches; ``running_accuracy`` is the share of the epoch's minibatch rows the
+    model predicted right just before each step (the training accuracy Keras and Lightning
+    log: free, from the step's own forward pass; :func:`accuracy` gives the trained model's);
+    ``initial_*`` are the terms of the very first minibatch (what the paper's Appendix A
+    balances).
     """
 
     right_answers: list = field(default_factory=list)
     right_reasons: list = field(default_factory=list)
-    train_accuracy: list = field(default_factory=list)
+    running_accuracy: list = field(default_factory=list)
     initial_right_answers: object = None
     initial_right_reasons: object = None
 
@@ -46,7 +49,7 @@ class History:
         """Long-format table: one row per (model, epoch)."""
         ra = np.atleast_2d(np.asarray(self.right_answers, dtype=float).T).T
         rr = np.atleast_2d(np.asarray(self.right_reasons, dtype=float).T).T
-        acc = np.atleast_2d(np.asarray(self.train_accuracy, dtype=float).T).T
+        acc = np.atleast_2d(np.asarray(self.running_accuracy, dtype=float).T).T
         epochs, models = ra.shape
         return pd.DataFrame(
             {
@@ -54,7 +57,7 @@ class History:
                 "epoch": np.repeat(np.arange(1, epochs + 1), models),
                 "right_answers": ra.ravel(),
                 "right_reasons": rr.ravel(),
-                "train_accuracy": acc.ravel(),
+                "running_accuracy": acc.ravel(),
             }
         )
 
@@ -161,6 +164,7 @@ def fit(
     for epoch in range(epochs):
         order = torch.randperm(n, generator=generator) if shuffle else None
         ra_sum = rr_sum = 0.0
+        correct = seen = 0
         for b in range(n_batches):
             idx = order[b * batch_size : (b + 1) * batch_size] if order is not None else None
             if idx is None:
@@ -183,10 +187,12 @@ def fit(
                 history.initial_right_reasons = _item(rr)
             ra_sum = ra_sum + ra
             rr_sum = rr_sum + rr
+            correct = correct + (terms.log_probs.detach().argmax(dim=-1) == yb).sum(dim=-1)
+            seen += yb.shape[-1]
         guard.parameters(model, f"the end of epoch {epoch + 1} (after its last step)")
         history.right_answers.append(_item(ra_sum))
         history.right_reasons.append(_item(rr_sum))
-        history.train_accuracy.append(accuracy(model, x_t, y_t))
+        history.running_accuracy.append(_item(correct) / seen)
     model.eval()
     return model, history
 

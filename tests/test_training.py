@@ -43,13 +43,13 @@ def test_fit_is_deterministic_for_a_seed(toy):
 def test_fit_learns_and_penalty_moves_the_reason(toy):
     x, y, mask = toy
     plain, h = rrr.fit(rrr.mlp(6, 2, seed=0), x, y, epochs=40, batch_size=32)
-    assert h.train_accuracy[-1] > 0.9
+    assert h.running_accuracy[-1] > 0.9
     assert h.right_reasons == [0.0] * 40
     penalized, hp = rrr.fit(rrr.mlp(6, 2, seed=0), x, y, mask, l1=1e3, epochs=40, batch_size=32)
     g0 = rrr.input_gradients(plain, x).abs().mean(0)
     g1 = rrr.input_gradients(penalized, x).abs().mean(0)
     assert g1[0] / g1[1] < 0.1 * (g0[0] / g0[1])
-    assert hp.train_accuracy[-1] > 0.9
+    assert hp.running_accuracy[-1] > 0.9
 
 
 def test_stacked_training_equals_independent_training(toy):
@@ -61,6 +61,17 @@ def test_stacked_training_equals_independent_training(toy):
         single, h = rrr.fit(single, x.double(), y, mask, l1=lam, epochs=2, batch_size=50)
         torch.testing.assert_close(_params(single), _params(rrr.unstack(stack, s).double()))
         np.testing.assert_allclose(h.right_answers, [ra[s] for ra in hs.right_answers], rtol=1e-9)
+
+
+def test_running_accuracy_counts_each_minibatch_before_its_step(toy):
+    x, y, mask = toy
+    model = rrr.mlp_stack(6, 2, seeds=[0, 1], hidden=(5,))
+    # lr = 0: every step sees the starting weights, so the running accuracy is the model's accuracy on x
+    _, h = rrr.fit(model, x, y, mask, l1=[1.0, 10.0], epochs=2, batch_size=32, lr=0.0)
+    np.testing.assert_array_equal(h.running_accuracy, [rrr.accuracy(model, x, y)] * 2)
+    assert 0.2 < np.min(h.running_accuracy) < 0.8  # not a trivial 0 or 1
+    _, h = rrr.fit(rrr.mlp(6, 2, seed=0), x, y, epochs=30, batch_size=32)
+    assert h.running_accuracy[0] < h.running_accuracy[-1]  # it moves as the model learns
 
 
 def test_divergence_is_a_clear_error(toy):
@@ -110,7 +121,7 @@ def test_stacked_inputs_with_shared_labels(toy):
     stack = rrr.mlp_stack(6, 2, seeds=[0, 1], hidden=(5,))
     stacked_x = x.expand(2, *x.shape)
     _, h = rrr.fit(stack, stacked_x, y, epochs=2, batch_size=50)
-    assert np.asarray(h.train_accuracy[-1]).shape == (2,)
+    assert np.asarray(h.running_accuracy[-1]).shape == (2,)
 
 
 # --- divergence: the objective every step, the parameters after every epoch's last step -----------
