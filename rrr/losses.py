@@ -126,8 +126,8 @@ class _MaskedSquares(torch.autograd.Function):
 
     The same floating-point operations as ``(grads * mask).pow(2)`` summed, so the same numbers bit for bit, without
     the three elementwise passes of autograd's backward (the stacked Decoy-MNIST step spent most of its time in such
-    passes; ``benchmarks/bench_rrr_step.py``). Under ``create_graph`` (a second
-    derivative of the loss) the backward is built from differentiable operations on ``grads`` instead.
+    passes; ``benchmarks/bench_rrr_step.py``). Under ``create_graph`` (a second derivative of the loss) the backward
+    is built from differentiable operations on ``grads`` instead.
     """
 
     @staticmethod
