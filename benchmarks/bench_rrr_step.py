@@ -8,8 +8,8 @@ which measures what ``rrr_loss``'s argument checks cost per step.
 
 Then the step the paper's Decoy MNIST experiments run most: a stack of 9 MLPs (shared raw 784-pixel inputs,
 per-model masks, batch 256, Adam) on one thread. First what each change to it bought (:func:`changes_bought`, ratios
-in this process; :func:`selection_bought` for masks of each model's own), then its efficiency, in the state workflow
-jobs run in (freed memory kept). Its FLOPs on one step, double backward included, are counted with
+in this process; :func:`selection_bought` and :func:`first_layer_bought` for masks of each model's own, as
+find-another-explanation's), then its efficiency, in the state workflow jobs run in (freed memory kept). Its FLOPs on one step, double backward included, are counted with
 ``torch.utils.flop_counter``'s per-op formulas (:class:`CountFlops`); the achieved GFLOP/s is reported as a fraction
 of what the same thread reaches on a large matmul (1024³ float32), in the same process.
 
@@ -38,8 +38,8 @@ from rrr.training import _to_stack
 
 
 class _WholeInputGradient(MLP):
-    """The paper's MLP with ``forward`` hidden from :func:`rrr.losses._annotated_columns`: the step differentiates the
-    whole input (every step before the first-layer path)."""
+    """The paper's MLP with ``forward`` hidden from :func:`rrr.losses._takes_first_layer_path`: the step takes the
+    whole input gradient from autograd, as for any model (every step before the first-layer paths)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return super().forward(x)
@@ -75,6 +75,12 @@ def model_masks(n_models: int, batch: int, g: torch.Generator, density: float = 
 def _select(grads: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """A ⊙ G as rrr.losses._weighted took it before 2026-11-27: a boolean A by ``torch.where`` (same numbers)."""
     return torch.where(mask, grads, 0.0) if mask.dtype == torch.bool else grads * mask.to(grads.dtype)
+
+
+def _float_copy(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """A as a factor of G as rrr.losses took it before the first-layer path: a boolean A copied to G's dtype (the same
+    products as reading its bytes)."""
+    return mask.to(dtype)
 
 
 def stacked_batch(
@@ -141,6 +147,37 @@ def matmul_gflops(n: int = 1024, reps: int = 20) -> float:
     return 2 * n**3 / statistics.median(times) / 1e9
 
 
+def first_layer_products(n_models: int = 9, batch: int = 256, reps: int = 20) -> dict[str, float]:
+    """Seconds and GFLOP/s of the five products of a stacked Decoy-MNIST RRR step that have a (models, examples,
+    784) operand, each timed alone on this thread (median of ``reps``) and summed: the first layer forward, the input
+    gradient G = ∂/∂h · Wᵀ, G's two backward products, and the first weight's gradient. They are most of the step's
+    arithmetic; their hidden dimension (50) keeps them thin, below a square matmul's rate, which bounds the step's
+    efficiency from above whatever the rest costs."""
+    g = torch.Generator().manual_seed(0)
+    s, n, d, h = n_models, batch, 784, 50
+    x = torch.rand(n, d, generator=g).expand(s, n, d)
+    weight, bias = torch.randn(s, d, h, generator=g), torch.randn(s, 1, h, generator=g)
+    grad_hidden, grads = torch.randn(s, n, h, generator=g), torch.randn(s, n, d, generator=g)
+    products = (
+        lambda: torch.baddbmm(bias, x, weight),  # h = x·W + b
+        lambda: torch.bmm(grad_hidden, weight.transpose(1, 2)),  # G = ∂/∂h · Wᵀ
+        lambda: torch.bmm(grads, weight),  # ∂/∂(∂/∂h) of the penalty
+        lambda: torch.bmm(grad_hidden.transpose(1, 2), grads),  # ∂/∂W of the penalty, through G
+        lambda: torch.bmm(x.transpose(1, 2), grad_hidden),  # ∂/∂W through h
+    )
+    seconds = 0.0
+    for product in products:
+        product()  # warm-up
+        times = []
+        for _ in range(reps):
+            start = time.perf_counter()
+            product()
+            times.append(time.perf_counter() - start)
+        seconds += statistics.median(times)
+    flops = len(products) * 2 * s * n * d * h
+    return {"seconds": seconds, "flops": flops, "gflops": flops / seconds / 1e9}
+
+
 def stacked_step_efficiency(
     n_models: int = 9, batch: int = 256, steps: int = 30, whole_input_gradient: bool = False,
     per_model_masks: bool = False,
@@ -183,8 +220,9 @@ def changes_bought(
     """Seconds per stacked Decoy-MNIST step of each change to the step, added one at a time, interleaved in rounds
     in this process (median): 0.2.0's step, + the fused right-reasons sum, + backward to the parameters only (not to
     the input copy), + the annotation flag computed once per fit, + the input gradient at the annotated pixels only,
-    from the first layer (rrr.fit's step today). The first four give the same parameters bit for bit, the last to
-    round-off (tests/test_losses.py, tests/test_training.py)."""
+    from the first layer (rrr.fit's step for a shared mask). The first four give the same parameters bit for bit, the
+    last to round-off (tests/test_losses.py, tests/test_training.py). All with A copied to floats, as when these
+    changes were made (:func:`first_layer_bought` measures the changes after them)."""
     xs, ys, mask, l1 = stacked_batch(n_models, batch)
     variants = {  # name: (objective, backward to the parameters only, the whole input gradient)
         "0.2.0 step": (_before, False, True),
@@ -201,11 +239,12 @@ def changes_bought(
             opt = torch.optim.Adam(model.parameters(), lr=1e-3)
             params = list(model.parameters()) if to_params else None
             start = time.perf_counter()
-            for _ in range(steps):
-                loss = objective(model, xs, ys, mask, l1, 1e-4)
-                opt.zero_grad(set_to_none=True)
-                loss.backward(inputs=params)
-                opt.step()
+            with mock.patch.object(rrr.losses, "_mask_factor", _float_copy):
+                for _ in range(steps):
+                    loss = objective(model, xs, ys, mask, l1, 1e-4)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward(inputs=params)
+                    opt.step()
             if r:
                 times[name].append((time.perf_counter() - start) / steps)
     return {name: statistics.median(t) for name, t in times.items()}
@@ -214,17 +253,42 @@ def changes_bought(
 def selection_bought(
     density: float, n_models: int = 9, batch: int = 256, steps: int = 20, rounds: int = 5
 ) -> dict[str, float]:
-    """Seconds per stacked step with a mask per model (which keeps the whole input gradient), A ⊙ G by
-    ``torch.where`` (:func:`_select`, before) and by a product (today), interleaved in rounds in this process
-    (median). Both give the same parameters (tests/test_losses.py). ``torch.where``'s time grows with how mixed the
-    mask is, the product's does not: find-another-explanation's sparse masks gain nothing, dense ones do."""
+    """Seconds per stacked step with a mask per model (which keeps the whole input gradient), from autograd's input
+    gradient as before the first-layer path, A ⊙ G by ``torch.where`` (:func:`_select`, before) and by a product,
+    interleaved in rounds in this process (median). Both give the same parameters (tests/test_losses.py).
+    ``torch.where``'s time grows with how mixed the mask is, the product's does not: find-another-explanation's sparse
+    masks gain nothing, dense ones do."""
     xs, ys, mask, l1 = stacked_batch(n_models, batch, density)
-    model = decoy_stack(n_models)
-    times: dict[str, list[float]] = {"torch.where selection": [], "product (today)": []}
+    model = decoy_stack(n_models, whole_input_gradient=True)
+    times: dict[str, list[float]] = {"torch.where selection": [], "product": []}
     for r in range(rounds + 1):  # round 0 warms up
         for name in times:
             weighted = _select if name == "torch.where selection" else rrr.losses._weighted
             with mock.patch.object(rrr.losses, "_weighted", weighted):
+                seconds = time_steps(model, xs, ys, mask, l1, steps, _unchecked)
+            if r:
+                times[name].append(seconds)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def first_layer_bought(
+    density: float, n_models: int = 9, batch: int = 256, steps: int = 20, rounds: int = 5
+) -> dict[str, float]:
+    """Seconds per stacked step with a mask per model (find-another-explanation's), interleaved in rounds in this
+    process (median): autograd's input gradient with A copied to floats (before), the same with A's bytes as the
+    factor, and the input gradient from the first layer, masked in place (:class:`rrr.losses._FirstLayerSquares`,
+    today). All three give the same parameters bit for bit (tests/test_losses.py)."""
+    xs, ys, mask, l1 = stacked_batch(n_models, batch, density)
+    variants = {  # name: (autograd's input gradient, A as a factor)
+        "autograd, A copied to floats": (True, _float_copy),
+        "autograd, A's bytes": (True, rrr.losses._mask_factor),
+        "first layer, in place (today)": (False, rrr.losses._mask_factor),
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for r in range(rounds + 1):  # round 0 warms up
+        for name, (autograd, factor) in variants.items():
+            model = decoy_stack(n_models, whole_input_gradient=autograd)
+            with mock.patch.object(rrr.losses, "_mask_factor", factor):
                 seconds = time_steps(model, xs, ys, mask, l1, steps, _unchecked)
             if r:
                 times[name].append(seconds)
@@ -270,16 +334,28 @@ def main() -> None:
     for density in (FAE_DENSITY, 0.3):
         selection = selection_bought(density)
         before = selection["torch.where selection"]
-        print(f"stacked RRR step with a mask per model annotating {density:.1%} of the pixels, one thread, median of "
-              "5 x 20 steps:")
+        print(f"stacked RRR step with a mask per model annotating {density:.1%} of the pixels, autograd's input "
+              "gradient, one thread, median of 5 x 20 steps:")
         for name, seconds in selection.items():
             print(f"  {name:<34} {seconds * 1e3:6.1f} ms  ratio to torch.where {seconds / before:.2f}")
-    for whole, per_model, what in ((True, False, "whole input gradient"), (False, False, "annotated pixels only"),
-                                   (True, True, "a mask per model (find-another-explanation)")):
+    first_layer = first_layer_bought(FAE_DENSITY)
+    before = first_layer["autograd, A copied to floats"]
+    print(f"stacked RRR step with a mask per model annotating {FAE_DENSITY:.1%} of the pixels, one thread, median of "
+          "5 x 20 steps:")
+    for name, seconds in first_layer.items():
+        print(f"  {name:<34} {seconds * 1e3:6.1f} ms  ratio to the float copy {seconds / before:.2f}")
+    for whole, per_model, what in ((True, False, "autograd's whole input gradient"),
+                                   (False, False, "annotated pixels only"),
+                                   (False, True, "a mask per model (find-another-explanation), from the first layer")):
         e = stacked_step_efficiency(whole_input_gradient=whole, per_model_masks=per_model)
         print(f"stacked RRR step, 9 Decoy-MNIST MLPs, one thread, {what}: {e['seconds'] * 1e3:.1f} ms, "
               f"{e['flops'] / 1e9:.2f} GFLOP -> {e['gflops']:.1f} GFLOP/s; a 1024³ matmul on the same thread: "
               f"{e['matmul_gflops']:.1f} GFLOP/s; fraction {e['fraction']:.2f} (goal >= 0.65)")
+    products = first_layer_products()  # ``e`` is the loop's last step: find-another-explanation's
+    print(f"  of which the five products with a (9, 256, 784) operand, timed alone: {products['seconds'] * 1e3:.1f} ms, "
+          f"{products['flops'] / 1e9:.2f} GFLOP -> {products['gflops']:.1f} GFLOP/s, fraction "
+          f"{products['gflops'] / e['matmul_gflops']:.2f}; the rest of the step (small products of the 50- and "
+          f"30-unit layers, elementwise passes, Adam): {(e['seconds'] - products['seconds']) * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":

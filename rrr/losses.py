@@ -134,38 +134,94 @@ class _MaskedSquares(torch.autograd.Function):
     def forward(ctx, grads: torch.Tensor, mask: torch.Tensor, n_model_dims: int) -> torch.Tensor:  # type: ignore[override]
         weighted = _weighted(grads, mask)
         ctx.save_for_backward(grads, weighted, mask)
-        return weighted.pow(2).flatten(start_dim=n_model_dims).sum(dim=-1)
+        return _sum_of_squares(weighted, n_model_dims)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:  # type: ignore[override]
         grads, weighted, mask = ctx.saved_tensors
         if torch.is_grad_enabled():  # create_graph: the result must depend on grads through autograd
             weighted = _weighted(grads, mask)
-        twice = (2 * grad).reshape(*grad.shape, *([1] * (weighted.dim() - grad.dim())))
-        grad_grads = weighted * twice  # = grad · 2·weighted, exactly (×2 is exact)
-        return (grad_grads if mask.dtype == torch.bool else grad_grads * mask.to(grads.dtype)), None, None
+        return _grad_of_squares(weighted, mask, grad), None, None
+
+
+class _FirstLayerSquares(torch.autograd.Function):
+    """Σ (A ⊙ G)² per model for an MLP, its input gradient G = ∂/∂h · Wᵀ taken from the gradient at its first layer's
+    output h = x·W + b (the chain rule; ``weight`` is W laid out (…, in, out), :meth:`~rrr.models.MLP.first_layer_weight`).
+
+    The same products and elementwise operations as autograd's input gradient followed by :class:`_MaskedSquares`, so
+    a stack's numbers are the same bit for bit (a single MLP's too, but for its first weight's gradient when λ2 > 0:
+    autograd then sums its three terms in another order; ``tests/test_losses.py``), with G masked in place: a step
+    without the mask's float copy and one (models, examples, features) tensor (``benchmarks/bench_rrr_step.py``).
+    Under ``create_graph`` the backward is built from differentiable operations, as :class:`_MaskedSquares`'s.
+    """
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx, grad_hidden: torch.Tensor, weight: torch.Tensor, mask: torch.Tensor, n_model_dims: int
+    ) -> torch.Tensor:
+        grads = torch.matmul(grad_hidden, weight.transpose(-1, -2))
+        weighted = grads.mul_(_mask_factor(mask, grads.dtype))  # grads is this function's own: masked in place
+        ctx.save_for_backward(grad_hidden, weight, weighted, mask)
+        return _sum_of_squares(weighted, n_model_dims)
+
+    @staticmethod
+    def backward(  # type: ignore[override]
+        ctx, grad: torch.Tensor
+    ) -> tuple[torch.Tensor | None, torch.Tensor | None, None, None]:
+        grad_hidden, weight, weighted, mask = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph: the result must depend on grad_hidden and W through autograd
+            weighted = _weighted(torch.matmul(grad_hidden, weight.transpose(-1, -2)), mask)
+        grad_grads = _grad_of_squares(weighted, mask, grad)
+        need_hidden, need_weight = ctx.needs_input_grad[:2]
+        d_hidden = torch.matmul(grad_grads, weight) if need_hidden else None
+        d_weight = torch.matmul(grad_hidden.transpose(-1, -2), grad_grads).transpose(-1, -2) if need_weight else None
+        return d_hidden, d_weight, None, None
+
+
+def _mask_factor(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """A as a factor of G: a boolean A read as its bytes (0 or 1; the product converts them as it goes), a weighted
+    one in G's dtype. A float copy of a boolean A costs a pass of its own: 0.9 ms for a (9, 256, 784) stack where the
+    byte product takes 0.3 (AMD EPYC, one thread), with the same products bit for bit."""
+    return mask.view(torch.uint8) if mask.dtype == torch.bool else mask.to(dtype)
 
 
 def _weighted(grads: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """A ⊙ G, as a product with A in G's dtype also for a boolean A. ``torch.where(A, G, 0)`` gives the same squares,
-    but its time grows with how mixed A is: 5–10 ms on a (9, 256, 784) stack with 30% of A set, where the float copy
-    and the product take about 1.5 whatever A holds (AMD EPYC; ``benchmarks/bench_rrr_step.py``)."""
-    return grads * mask.to(grads.dtype)
+    """A ⊙ G, as a product, also for a boolean A. ``torch.where(A, G, 0)`` gives the same squares, but its time grows
+    with how mixed A is: 5–10 ms on a (9, 256, 784) stack with 30% of A set, where the product takes 0.3–1.5 whatever
+    A holds (AMD EPYC; ``benchmarks/bench_rrr_step.py``)."""
+    return grads * _mask_factor(mask, grads.dtype)
 
 
-def _annotated_columns(model: nn.Module, mask: torch.Tensor, feature_dims: int) -> torch.Tensor | None:
-    """The input features some example annotates, when ``model`` is an :class:`~rrr.models.MLP`, the mask is one for
-    all its stacked models, and they are at most half of its inputs (the Decoy-MNIST swatches: 64 of 784 pixels in a
-    minibatch); else None.
+def _sum_of_squares(weighted: torch.Tensor, n_model_dims: int) -> torch.Tensor:
+    return weighted.pow(2).flatten(start_dim=n_model_dims).sum(dim=-1)
 
-    The right-reasons term then needs the input gradient at those features only, which an MLP gives from the gradient
-    at its first layer's output (:meth:`~rrr.models.MLP.input_gradient_columns`): the same values, the step without
-    the (models, examples, features) gradient tensors and their products (``benchmarks/bench_rrr_step.py``). The
-    parameters' gradients differ from the whole gradient's by float round-off only (sums of the same terms with the
-    zeros left out, in another order). A stack whose models have masks of their own keeps the whole gradient, so that
-    a model's numbers do not depend on which models share its job (config ``models_per_job``).
+
+def _grad_of_squares(weighted: torch.Tensor, mask: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """∂/∂G of Σ (A ⊙ G)² times ``grad`` (one value per model), as autograd's composite computes it: 2·grad·(A ⊙ G),
+    times A again for a weighted A (×2 is exact, so the order of the factors leaves the numbers as they are)."""
+    twice = (2 * grad).reshape(*grad.shape, *([1] * (weighted.dim() - grad.dim())))
+    grad_grads = weighted * twice
+    return grad_grads if mask.dtype == torch.bool else grad_grads * mask.to(weighted.dtype)
+
+
+def _takes_first_layer_path(model: nn.Module) -> bool:
+    """Whether ``model`` is an :class:`~rrr.models.MLP` computing its own ``forward``, whose input gradient is then
+    taken from its first layer (:class:`_FirstLayerSquares`)."""
+    return type(model).forward is MLP.forward
+
+
+def _annotated_columns(model: MLP, mask: torch.Tensor, feature_dims: int) -> torch.Tensor | None:
+    """The input features some example annotates, when the mask is one for all of the MLP's stacked models and they
+    are at most half of its inputs (the Decoy-MNIST swatches: 64 of 784 pixels in a minibatch); else None.
+
+    The right-reasons term then needs the input gradient at those features only (the first layer's weight at those
+    columns, :meth:`~rrr.models.MLP.first_layer_weight`): the same values, the step without the (models, examples,
+    features) gradient tensors and their products (``benchmarks/bench_rrr_step.py``). The parameters' gradients
+    differ from the whole gradient's by float round-off only (sums of the same terms with the zeros left out, in
+    another order). A stack whose models have masks of their own keeps the whole gradient, so that a model's numbers
+    do not depend on which models share its job (config ``models_per_job``).
     """
-    if type(model).forward is not MLP.forward or not _one_mask_for_all(model, mask, feature_dims):
+    if not _one_mask_for_all(model, mask, feature_dims):
         return None
     features = mask.flatten(start_dim=mask.dim() - feature_dims)
     columns = features.reshape(-1, features.shape[-1]).any(dim=0).nonzero().squeeze(1)
@@ -198,23 +254,26 @@ def _loss_terms(
         penalize = _has_annotations(mask, l1)
     x = x.detach().to(torch.get_default_dtype() if not x.is_floating_point() else x.dtype)
     feature_dims = x.dim() - y.dim()
-    columns = _annotated_columns(model, mask, feature_dims) if penalize else None
-    if columns is None:
-        x.requires_grad_(penalize)
-        log_probs = F.log_softmax(model(x), dim=-1)
-    else:
+    first_layer = penalize and _takes_first_layer_path(model)
+    if first_layer:
         hidden = model.first_layer(x)
         log_probs = F.log_softmax(model.from_first_layer(hidden), dim=-1)
+    else:
+        x.requires_grad_(penalize)
+        log_probs = F.log_softmax(model(x), dim=-1)
     nll = F.nll_loss(log_probs.flatten(0, -2), y.flatten().long(), reduction="none")
     right_answers = nll.reshape(y.shape).sum(dim=-1)
-    if penalize and columns is None:
+    if first_layer:
+        (grad_hidden,) = torch.autograd.grad(log_probs.sum(), hidden, create_graph=True)
+        columns = _annotated_columns(model, mask, feature_dims)
+        features = mask.flatten(start_dim=mask.dim() - feature_dims)
+        if columns is not None:
+            features = features.index_select(-1, columns)
+        weight = model.first_layer_weight(columns)
+        right_reasons = _FirstLayerSquares.apply(grad_hidden, weight, features, y.dim() - 1)
+    elif penalize:
         (grads,) = torch.autograd.grad(log_probs.sum(), x, create_graph=True)
         right_reasons = _MaskedSquares.apply(grads, mask, y.dim() - 1)
-    elif penalize:
-        (grad_hidden,) = torch.autograd.grad(log_probs.sum(), hidden, create_graph=True)
-        grads = model.input_gradient_columns(grad_hidden, columns)
-        mask_at_columns = mask.flatten(start_dim=mask.dim() - feature_dims).index_select(-1, columns)
-        right_reasons = _MaskedSquares.apply(grads, mask_at_columns, y.dim() - 1)
     else:
         right_reasons = torch.zeros(y.shape[:-1], dtype=log_probs.dtype, device=log_probs.device)
     if reduction == "mean":

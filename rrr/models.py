@@ -99,14 +99,14 @@ class MLP(nn.Module):
         """The logits from the first layer's output."""
         return self.net[1:](h)
 
-    def input_gradient_columns(self, grad_h: torch.Tensor, columns: torch.Tensor) -> torch.Tensor:
-        """∂/∂x at the input features ``columns`` only, from the gradient at the first layer's output: grad_h · W_colsᵀ
-        (the chain rule through h = x·W + b). What a penalty on a few input features needs, at a fraction of the cost
-        of the whole input gradient."""
+    def first_layer_weight(self, columns: torch.Tensor | None = None) -> torch.Tensor:
+        """The first layer's weight W laid out (…, in, out): (in, out) for one model, (S, in, out) stacked; with
+        ``columns``, at those input features only. The input gradient is ∂/∂h · Wᵀ, the chain rule through h = x·W + b
+        (what :func:`rrr.losses.loss_terms` uses to penalize an MLP's input gradient from the gradient at h)."""
         weight = self.net[0].weight  # (out, in) for nn.Linear, (S, in, out) stacked
-        if self.n_models is None:
-            return grad_h @ weight.index_select(1, columns)
-        return torch.bmm(grad_h, weight.index_select(1, columns).transpose(1, 2))
+        if columns is not None:
+            weight = weight.index_select(-1 if self.n_models is None else 1, columns)
+        return weight.t() if self.n_models is None else weight
 
 
 def mlp(

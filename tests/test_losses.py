@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 import rrr
+from rrr.models import MLP
 
 
 @pytest.fixture
@@ -224,10 +225,10 @@ def test_an_mlp_annotated_on_few_inputs_gets_the_whole_gradients_values(models, 
         torch.testing.assert_close(fast, whole, rtol=1e-12, atol=1e-12)
 
 
-def test_the_first_layer_path_is_taken_only_where_it_pays():
-    """Only an MLP (whose first layer gives the input gradient) annotated on at most half its inputs, with one mask
-    for all its stacked models, takes it."""
-    from rrr.losses import _annotated_columns
+def test_the_annotated_columns_are_taken_only_where_they_pay():
+    """Only an MLP annotated on at most half its inputs, with one mask for all its stacked models, takes the input
+    gradient at those columns alone; only an MLP takes it from its first layer at all."""
+    from rrr.losses import _annotated_columns, _takes_first_layer_path
 
     mask = torch.zeros(5, 8, dtype=torch.bool)
     mask[:, :4] = True
@@ -245,7 +246,8 @@ def test_the_first_layer_path_is_taken_only_where_it_pays():
     corner = torch.zeros(5, 8, dtype=torch.bool)
     corner[:, 0] = True
     assert _annotated_columns(rrr.mlp(8, 2), corner, 1).tolist() == [0]
-    assert _annotated_columns(torch.nn.Linear(8, 2), corner, 1) is None  # not an MLP: the whole input gradient
+    assert _takes_first_layer_path(rrr.mlp(8, 2)) and _takes_first_layer_path(stack)
+    assert not _takes_first_layer_path(torch.nn.Linear(8, 2))  # not an MLP: autograd's input gradient
 
 
 def test_annotated_entries_reads_a_boolean_mask_without_a_copy():
@@ -257,3 +259,53 @@ def test_annotated_entries_reads_a_boolean_mask_without_a_copy():
     assert _annotated_entries(mask) is mask
     weighted = mask.to(torch.float32) * torch.linspace(-1, 1, 7)  # a weighted mask
     assert torch.equal(_annotated_entries(weighted), weighted != 0)
+
+
+class _ForwardOfItsOwn(MLP):
+    """An MLP whose ``forward`` is not MLP's: the loss takes its input gradient from autograd, as any model's."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x)
+
+
+@pytest.mark.parametrize("models", ["one", "stack, a mask per model", "stack, shared mask"])
+@pytest.mark.parametrize("weights", ["boolean", "float"])
+@pytest.mark.parametrize("l2", [0.0, 1e-4])
+def test_an_mlps_first_layer_path_is_autograds_input_gradient_bit_for_bit(models, weights, l2):
+    """_FirstLayerSquares (∂/∂h · Wᵀ, masked in place) gives the right-reasons term and every parameter's gradient
+    of autograd's whole input gradient followed by _MaskedSquares, bit for bit, in float32 as training runs. One
+    exception: a single (unstacked) MLP with λ2 > 0, whose first weight's gradient gets its three terms (right
+    answers, right reasons, λ2) summed in another order, which moves it by float round-off (a few 1e-8 of its largest
+    entry)."""
+    g = torch.Generator().manual_seed(0)
+    stacked = models != "one"
+    x = torch.randint(0, 256, (*((3,) if stacked else ()), 40, 8, 8), generator=g).float()
+    y = torch.randint(0, 4, x.shape[:-2], generator=g)
+    mask = torch.rand((3, 40, 8, 8) if models == "stack, a mask per model" else (40, 8, 8), generator=g) < 0.6
+    if weights == "float":
+        mask = mask * torch.rand(mask.shape, generator=g)
+    results = []
+    for cls in (MLP, _ForwardOfItsOwn):
+        model = rrr.mlp_stack(64, 4, seeds=[0, 1, 2]) if stacked else rrr.mlp(64, 4, seed=0)
+        model.__class__ = cls
+        terms = rrr.loss_terms(model, x, y, mask, l1=1000.0, l2=l2)
+        results.append((terms.right_reasons, *torch.autograd.grad(terms.total, list(model.parameters()))))
+    for i, (fast, autograds) in enumerate(zip(*results, strict=True)):
+        if not stacked and l2 and i == 1:  # the first layer's weight
+            torch.testing.assert_close(fast, autograds, rtol=0, atol=1e-6 * float(autograds.abs().max()))
+        else:
+            assert torch.equal(fast, autograds)
+
+
+def test_the_first_layer_path_has_second_derivatives():
+    """gradgradcheck through _FirstLayerSquares (create_graph: a Hessian-vector product of the loss), in float64."""
+    from rrr.losses import _FirstLayerSquares
+
+    g = torch.Generator().manual_seed(0)
+    grad_hidden = torch.randn(2, 5, 3, dtype=torch.float64, generator=g, requires_grad=True)
+    weight = torch.randn(2, 6, 3, dtype=torch.float64, generator=g, requires_grad=True)
+    for mask in (torch.rand(2, 5, 6, generator=g) > 0.5, torch.rand(2, 5, 6, dtype=torch.float64, generator=g)):
+        def f(h, w, mask=mask):
+            return _FirstLayerSquares.apply(h, w, mask, 1)
+        assert torch.autograd.gradcheck(f, (grad_hidden, weight))
+        assert torch.autograd.gradgradcheck(f, (grad_hidden, weight))
