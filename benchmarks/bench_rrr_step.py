@@ -295,6 +295,12 @@ def first_layer_bought(
     return {name: statistics.median(t) for name, t in times.items()}
 
 
+def _print_ratios(title: str, seconds: dict[str, float], baseline: str, baseline_name: str) -> None:
+    print(title)
+    for name, s in seconds.items():
+        print(f"  {name:<34} {s * 1e3:6.1f} ms  ratio to {baseline_name} {s / seconds[baseline]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
@@ -327,23 +333,15 @@ def main() -> None:
     if reuse_freed_memory():
         today = changes_bought(names=["+ annotated pixels only"])
         bought["+ freed memory kept (rrr.allocator)"] = today["+ annotated pixels only"]
-    first = bought["0.2.0 step"]
-    print("stacked RRR step (9 Decoy-MNIST MLPs, one thread, median of 5 x 20 steps), each change added in turn:")
-    for name, seconds in bought.items():
-        print(f"  {name:<34} {seconds * 1e3:6.1f} ms  ratio to the 0.2.0 step {seconds / first:.2f}")
+    _print_ratios("stacked RRR step (9 Decoy-MNIST MLPs, one thread, median of 5 x 20 steps), each change added in turn:",
+                  bought, "0.2.0 step", "the 0.2.0 step")
     for density in (FAE_DENSITY, 0.3):
-        selection = selection_bought(density)
-        before = selection["torch.where selection"]
-        print(f"stacked RRR step with a mask per model annotating {density:.1%} of the pixels, autograd's input "
-              "gradient, one thread, median of 5 x 20 steps:")
-        for name, seconds in selection.items():
-            print(f"  {name:<34} {seconds * 1e3:6.1f} ms  ratio to torch.where {seconds / before:.2f}")
-    first_layer = first_layer_bought(FAE_DENSITY)
-    before = first_layer["autograd, A copied to floats"]
-    print(f"stacked RRR step with a mask per model annotating {FAE_DENSITY:.1%} of the pixels, one thread, median of "
-          "5 x 20 steps:")
-    for name, seconds in first_layer.items():
-        print(f"  {name:<34} {seconds * 1e3:6.1f} ms  ratio to the float copy {seconds / before:.2f}")
+        _print_ratios(f"stacked RRR step with a mask per model annotating {density:.1%} of the pixels, autograd's "
+                      "input gradient, one thread, median of 5 x 20 steps:",
+                      selection_bought(density), "torch.where selection", "torch.where")
+    _print_ratios(f"stacked RRR step with a mask per model annotating {FAE_DENSITY:.1%} of the pixels, one thread, "
+                  "median of 5 x 20 steps:",
+                  first_layer_bought(FAE_DENSITY), "autograd, A copied to floats", "the float copy")
     for whole, per_model, what in ((True, False, "autograd's whole input gradient"),
                                    (False, False, "annotated pixels only"),
                                    (False, True, "a mask per model (find-another-explanation), from the first layer")):
