@@ -9,9 +9,11 @@ which measures what ``rrr_loss``'s argument checks cost per step.
 Then the step the paper's Decoy MNIST experiments run most: a stack of 9 MLPs (shared raw 784-pixel inputs,
 per-model masks, batch 256, Adam) on one thread. First what each change to it bought (:func:`changes_bought`, ratios
 in this process; :func:`selection_bought` and :func:`first_layer_bought` for masks of each model's own, as
-find-another-explanation's), then its efficiency, in the state workflow jobs run in (freed memory kept). Its FLOPs on one step, double backward included, are counted with
-``torch.utils.flop_counter``'s per-op formulas (:class:`CountFlops`); the achieved GFLOP/s is reported as a fraction
-of what the same thread reaches on a large matmul (1024³ float32), in the same process.
+find-another-explanation's), then its efficiency, in the state workflow jobs run in (freed memory kept). Its FLOPs on
+one step, double backward included, are counted with ``torch.utils.flop_counter``'s per-op formulas
+(:class:`CountFlops`); the achieved GFLOP/s is reported as a fraction of what the same thread reaches on a large
+matmul (1024³ float32), in the same process, beside the time of its largest products alone
+(:func:`first_layer_products`).
 
     python benchmarks/bench_rrr_step.py [--steps 200] [--rounds 5] [--threads 2]
 """
@@ -333,8 +335,8 @@ def main() -> None:
     if reuse_freed_memory():
         today = changes_bought(names=["+ annotated pixels only"])
         bought["+ freed memory kept (rrr.allocator)"] = today["+ annotated pixels only"]
-    _print_ratios("stacked RRR step (9 Decoy-MNIST MLPs, one thread, median of 5 x 20 steps), each change added in turn:",
-                  bought, "0.2.0 step", "the 0.2.0 step")
+    _print_ratios("stacked RRR step (9 Decoy-MNIST MLPs, one thread, median of 5 x 20 steps), each change added in "
+                  "turn:", bought, "0.2.0 step", "the 0.2.0 step")
     for density in (FAE_DENSITY, 0.3):
         _print_ratios(f"stacked RRR step with a mask per model annotating {density:.1%} of the pixels, autograd's "
                       "input gradient, one thread, median of 5 x 20 steps:",
@@ -350,10 +352,10 @@ def main() -> None:
               f"{e['flops'] / 1e9:.2f} GFLOP -> {e['gflops']:.1f} GFLOP/s; a 1024³ matmul on the same thread: "
               f"{e['matmul_gflops']:.1f} GFLOP/s; fraction {e['fraction']:.2f} (goal >= 0.65)")
     products = first_layer_products()  # ``e`` is the loop's last step: find-another-explanation's
-    print(f"  of which the five products with a (9, 256, 784) operand, timed alone: {products['seconds'] * 1e3:.1f} ms, "
-          f"{products['flops'] / 1e9:.2f} GFLOP -> {products['gflops']:.1f} GFLOP/s, fraction "
-          f"{products['gflops'] / e['matmul_gflops']:.2f}; the rest of the step (small products of the 50- and "
-          f"30-unit layers, elementwise passes, Adam): {(e['seconds'] - products['seconds']) * 1e3:.1f} ms")
+    print(f"  of which the five products with a (9, 256, 784) operand, timed alone: "
+          f"{products['seconds'] * 1e3:.1f} ms, {products['flops'] / 1e9:.2f} GFLOP -> {products['gflops']:.1f} "
+          f"GFLOP/s, fraction {products['gflops'] / e['matmul_gflops']:.2f}; the rest of the step (small products of "
+          f"the 50- and 30-unit layers, elementwise passes, Adam): {(e['seconds'] - products['seconds']) * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -146,7 +146,8 @@ class _MaskedSquares(torch.autograd.Function):
 
 class _FirstLayerSquares(torch.autograd.Function):
     """Σ (A ⊙ G)² per model for an MLP, its input gradient G = ∂/∂h · Wᵀ taken from the gradient at its first layer's
-    output h = x·W + b (the chain rule; ``weight`` is W laid out (…, in, out), :meth:`~rrr.models.MLP.first_layer_weight`).
+    output h = x·W + b (the chain rule; ``weight`` is W laid out (…, in, out),
+    :meth:`~rrr.models.MLP.first_layer_weight`).
 
     The same products and elementwise operations as autograd's input gradient followed by :class:`_MaskedSquares`, so
     a stack's numbers are the same bit for bit (a single MLP's too, but for its first weight's gradient when λ2 > 0:
