@@ -17,11 +17,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import torch
 
-from bench_rrr_step import FAE_DENSITY, _unchecked, decoy_stack, matmul_gflops, stacked_batch, stacked_step_efficiency
+from bench_rrr_step import (
+    FAE_DENSITY,
+    _unchecked,
+    decoy_stack,
+    matmul_gflops,
+    median_seconds,
+    stacked_batch,
+    stacked_step_efficiency,
+)
 from rrr.allocator import reuse_freed_memory
 from rrr.losses import _loss_terms
 from rrr.models import MLP
@@ -114,14 +121,7 @@ def seconds_per_step(form: str, steps: int = 30) -> float:
                 param.grad = grad
         optimizer.step()
 
-    for _ in range(5):  # warm-up
-        step()
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(step, steps, warm_up=5)
 
 
 def main() -> None:

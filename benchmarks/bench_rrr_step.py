@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from unittest import mock
 
 import torch
@@ -136,17 +136,23 @@ class CountFlops(TorchDispatchMode):
         return out
 
 
+def median_seconds(run: Callable[[], object], reps: int, warm_up: int = 1) -> float:
+    """Median seconds of ``reps`` calls of ``run``, after ``warm_up`` untimed ones."""
+    for _ in range(warm_up):
+        run()
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def matmul_gflops(n: int = 1024, reps: int = 20) -> float:
     """GFLOP/s of an n³ float32 matmul on the current thread count (median of ``reps``)."""
     g = torch.Generator().manual_seed(0)
     a, b = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)
-    a @ b  # warm-up
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - start)
-    return 2 * n**3 / statistics.median(times) / 1e9
+    return 2 * n**3 / median_seconds(lambda: a @ b, reps) / 1e9
 
 
 def first_layer_products(n_models: int = 9, batch: int = 256, reps: int = 20) -> dict[str, float]:
@@ -167,15 +173,7 @@ def first_layer_products(n_models: int = 9, batch: int = 256, reps: int = 20) ->
         lambda: torch.bmm(grad_hidden.transpose(1, 2), grads),  # ∂/∂W of the penalty, through G
         lambda: torch.bmm(x.transpose(1, 2), grad_hidden),  # ∂/∂W through h
     )
-    seconds = 0.0
-    for product in products:
-        product()  # warm-up
-        times = []
-        for _ in range(reps):
-            start = time.perf_counter()
-            product()
-            times.append(time.perf_counter() - start)
-        seconds += statistics.median(times)
+    seconds = sum(median_seconds(product, reps) for product in products)
     flops = len(products) * 2 * s * n * d * h
     return {"seconds": seconds, "flops": flops, "gflops": flops / seconds / 1e9}
 
