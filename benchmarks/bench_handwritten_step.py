@@ -30,7 +30,7 @@ from bench_rrr_step import (
     stacked_step_efficiency,
 )
 from rrr.allocator import reuse_freed_memory
-from rrr.losses import _loss_terms
+from rrr.losses import objective_terms
 from rrr.models import MLP
 
 
@@ -98,7 +98,7 @@ def check_against_autograd(wide: bool) -> float:
     xs, ys, mask, l1 = stacked_batch(9, 256, FAE_DENSITY)
     model = decoy_stack(9)
     by_hand = handwritten_grads(model, xs[0], ys[0], mask, l1, 1e-4, wide)
-    total = _loss_terms(model, xs, ys, mask, l1=l1, l2=1e-4, penalize=True).total
+    total = objective_terms(model, xs, ys, mask, l1=l1, l2=1e-4, penalize=True, fused=True).total
     by_autograd = torch.autograd.grad(total, list(model.parameters()))
     return max(float((a - b).abs().max() / b.abs().max()) for a, b in zip(by_hand, by_autograd, strict=True))
 

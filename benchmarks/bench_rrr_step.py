@@ -32,27 +32,28 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 import rrr
-import rrr.losses
+import rrr.fused
 from rrr.allocator import reuse_freed_memory
-from rrr.losses import _loss_terms, l2_params
+from rrr.losses import l2_params, objective_terms
 from rrr.models import MLP
-from rrr.training import _to_stack
 
 
-class _WholeInputGradient(MLP):
-    """The paper's MLP with ``forward`` hidden from :func:`rrr.losses._takes_first_layer_path`: the step takes the
-    whole input gradient from autograd, as for any model (every step before the first-layer paths)."""
+class _WholeInputGradient(torch.nn.Module):
+    """The paper's MLP without its first layer in view (not a :class:`rrr.fused.FirstLayerModel`): the step takes
+    the whole input gradient from autograd, as for any model (every step before the first-layer paths)."""
+
+    def __init__(self, mlp: MLP) -> None:
+        super().__init__()
+        self.mlp, self.n_models = mlp, mlp.n_models
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(x)
+        return self.mlp(x)
 
 
-def decoy_stack(n_models: int, whole_input_gradient: bool = False) -> MLP:
+def decoy_stack(n_models: int, whole_input_gradient: bool = False) -> torch.nn.Module:
     """The stack of Decoy-MNIST MLPs the benchmarks train (seeds 0..S-1)."""
     model = rrr.mlp_stack(784, 10, seeds=range(n_models))
-    if whole_input_gradient:
-        model.__class__ = _WholeInputGradient
-    return model
+    return _WholeInputGradient(model) if whole_input_gradient else model
 
 
 def swatch_masks(n_models: int, batch: int, g: torch.Generator) -> torch.Tensor:
@@ -75,7 +76,7 @@ def model_masks(n_models: int, batch: int, g: torch.Generator, density: float = 
 
 
 def _select(grads: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """A ⊙ G as rrr.losses._weighted took it before 2026-11-27: a boolean A by ``torch.where`` (same numbers)."""
+    """A ⊙ G as rrr.fused._weighted took it before 2026-11-27: a boolean A by ``torch.where`` (same numbers)."""
     return torch.where(mask, grads, 0.0) if mask.dtype == torch.bool else grads * mask.to(grads.dtype)
 
 
@@ -94,11 +95,13 @@ def stacked_batch(
     x = torch.randint(0, 256, (batch, 784), generator=g).float()
     y = torch.randint(0, 10, (batch,), generator=g)
     mask = swatch_masks(n_models, batch, g) if density is None else model_masks(n_models, batch, g, density)
-    return _to_stack(x, n_models, 1), _to_stack(y, n_models, 0), mask, torch.full((n_models,), 1000.0)
+    return x.expand(n_models, *x.shape), y.expand(n_models, *y.shape), mask, torch.full((n_models,), 1000.0)
 
 
-def _unchecked(model, x, y, mask, l1, l2):  # what rrr.fit's inner loop calls
-    return _loss_terms(model, x, y, mask, l1=l1, l2=l2, penalize=mask is not None).total
+def _unchecked(model, x, y, mask, l1, l2):  # what rrr.fit's inner loop calls (a swatch mask is broadcast: shared)
+    shared = mask is not None and mask.stride(0) == 0
+    return objective_terms(model, x, y, mask, l1=l1, l2=l2, penalize=mask is not None, fused=True,
+                           shared_mask=shared).total
 
 
 def time_steps(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None,
@@ -211,7 +214,7 @@ def _before(model, x, y, mask, l1, l2):
 
 
 def _fused(model, x, y, mask, l1, l2):
-    return _loss_terms(model, x, y, mask, l1=l1, l2=l2).total
+    return objective_terms(model, x, y, mask, l1=l1, l2=l2, fused=True).total
 
 
 def changes_bought(
@@ -239,7 +242,7 @@ def changes_bought(
             opt = torch.optim.Adam(model.parameters(), lr=1e-3)
             params = list(model.parameters()) if to_params else None
             start = time.perf_counter()
-            with mock.patch.object(rrr.losses, "_mask_factor", _float_copy):
+            with mock.patch.object(rrr.fused, "_mask_factor", _float_copy):
                 for _ in range(steps):
                     loss = objective(model, xs, ys, mask, l1, 1e-4)
                     opt.zero_grad(set_to_none=True)
@@ -263,8 +266,8 @@ def selection_bought(
     times: dict[str, list[float]] = {"torch.where selection": [], "product": []}
     for r in range(rounds + 1):  # round 0 warms up
         for name in times:
-            weighted = _select if name == "torch.where selection" else rrr.losses._weighted
-            with mock.patch.object(rrr.losses, "_weighted", weighted):
+            weighted = _select if name == "torch.where selection" else rrr.fused._weighted
+            with mock.patch.object(rrr.fused, "_weighted", weighted):
                 seconds = time_steps(model, xs, ys, mask, l1, steps, _unchecked)
             if r:
                 times[name].append(seconds)
@@ -276,19 +279,19 @@ def first_layer_bought(
 ) -> dict[str, float]:
     """Seconds per stacked step with a mask per model (find-another-explanation's), interleaved in rounds in this
     process (median): autograd's input gradient with A copied to floats (before), the same with A's bytes as the
-    factor, and the input gradient from the first layer, masked in place (:class:`rrr.losses._FirstLayerSquares`,
+    factor, and the input gradient from the first layer, masked in place (:class:`rrr.fused.FirstLayerSquares`,
     today). All three give the same parameters bit for bit (tests/test_losses.py)."""
     xs, ys, mask, l1 = stacked_batch(n_models, batch, density)
     variants = {  # name: (autograd's input gradient, A as a factor)
         "autograd, A copied to floats": (True, _float_copy),
-        "autograd, A's bytes": (True, rrr.losses._mask_factor),
-        "first layer, in place (today)": (False, rrr.losses._mask_factor),
+        "autograd, A's bytes": (True, rrr.fused._mask_factor),
+        "first layer, in place (today)": (False, rrr.fused._mask_factor),
     }
     times: dict[str, list[float]] = {name: [] for name in variants}
     for r in range(rounds + 1):  # round 0 warms up
         for name, (autograd, factor) in variants.items():
             model = decoy_stack(n_models, whole_input_gradient=autograd)
-            with mock.patch.object(rrr.losses, "_mask_factor", factor):
+            with mock.patch.object(rrr.fused, "_mask_factor", factor):
                 seconds = time_steps(model, xs, ys, mask, l1, steps, _unchecked)
             if r:
                 times[name].append(seconds)

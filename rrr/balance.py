@@ -7,7 +7,7 @@ import numbers
 import torch
 from torch import nn
 
-from rrr.losses import Reduction, _loss_terms, validate_loss_args
+from rrr.losses import Reduction, objective_terms, validate_loss_args
 from rrr.training import ArrayLike, as_tensor
 from rrr.validation import check_count, model_device
 
@@ -38,7 +38,7 @@ def balance_l1(
     x_t = validate_loss_args(model, x_t, y_t, m_t, 1.0, 0.0, reduction)
     n = min(batch_size, len(x_t))
     with torch.enable_grad():
-        terms = _loss_terms(model, x_t[:n], y_t[:n], m_t[:n], l1=1.0, l2=0.0, reduction=reduction)
+        terms = objective_terms(model, x_t[:n], y_t[:n], m_t[:n], l1=1.0, l2=0.0, reduction=reduction, fused=True)
     right_reasons = terms.right_reasons.item()
     if right_reasons == 0:
         raise ValueError(

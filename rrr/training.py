@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from rrr.losses import Reduction, _annotated_entries, _any_penalty_weight, _loss_terms
+from rrr.losses import Reduction, annotated_entries, any_penalty_weight, objective_terms
 from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
 from rrr.validation import (
     check_choice,
@@ -107,13 +107,16 @@ def fit(
     reduction: Reduction = "sum",
     shuffle: bool = False,
     always_include: ArrayLike | None = None,
+    fused: bool = True,
 ) -> tuple[nn.Module, History]:
     """Train ``model`` on the RRR objective with Adam (β=(0.9, 0.999), ε=1e-8).
 
     Defaults are the reference's: batch 256 (capped at N), lr 1e-3, 64 epochs, λ2=1e-4,
     summed losses and **sequential, unshuffled minibatches** (the last one shorter).
     ``shuffle=True`` reshuffles each epoch with ``seed``. ``always_include`` lists rows
-    appended to every minibatch (oversampling the annotated examples).
+    appended to every minibatch (oversampling the annotated examples). ``fused`` computes the
+    right-reasons term in a fused form (:mod:`rrr.fused`: the same numbers in fewer passes);
+    ``fused=False`` takes it as :func:`rrr.loss_terms` writes it.
 
     For a stacked model (``n_models=S``) ``x`` is ``(S, N, ...)`` or shared ``(N, ...)``,
     and ``l1`` may be a sequence of S values: this trains S independent models at once.
@@ -139,17 +142,18 @@ def fit(
     x_t, y_t = x_t.to(device), y_t.long().to(device)
     m_t = None if m_t is None else m_t.to(device)
     feature_dims = x_t.dim() - y_t.dim()
+    shared_mask = n_models is None or (m_t is not None and m_t.dim() == feature_dims + 1)  # one mask for all models
     if m_t is not None and m_t.dtype != torch.bool:
         m_t = m_t.to(torch.get_default_dtype())
     # Which rows carry an annotation, once: a minibatch without one (or λ1 = 0) skips the double backward.
     annotated = (
-        None if m_t is None else _annotated_entries(m_t).flatten(start_dim=m_t.dim() - feature_dims).any(dim=-1)
+        None if m_t is None else annotated_entries(m_t).flatten(start_dim=m_t.dim() - feature_dims).any(dim=-1)
     )
     if isinstance(l1, (int, float)):
         l1_t: float | torch.Tensor = float(l1)
     else:
         l1_t = torch.as_tensor(l1, dtype=torch.get_default_dtype(), device=device)
-    any_l1 = _any_penalty_weight(l1_t)
+    any_l1 = any_penalty_weight(l1_t)
     n = y_t.shape[-1]
     batch_size = min(batch_size, n)
     n_batches = math.ceil(n / batch_size)
@@ -176,7 +180,10 @@ def fit(
             mb = None if m_t is None else m_t.index_select(m_t.dim() - feature_dims - 1, idx)
             xb, mb, yb = (_to_stack(t, n_models, d) for t, d in ((xb, feature_dims), (mb, feature_dims), (yb, 0)))
             penalize = annotated is not None and any_l1 and bool(annotated.index_select(-1, idx).any())
-            terms = _loss_terms(model, xb, yb, mb, l1=l1_t, l2=l2, reduction=reduction, penalize=penalize)
+            terms = objective_terms(
+                model, xb, yb, mb, l1=l1_t, l2=l2, reduction=reduction, penalize=penalize, fused=fused,
+                shared_mask=shared_mask,
+            )
             guard.objective(terms.total, f"epoch {epoch + 1}, minibatch {b + 1}", lambda t=terms: _describe(t))
             optimizer.zero_grad(set_to_none=True)
             terms.total.backward(inputs=trained)

@@ -153,8 +153,8 @@ def test_other_bad_arguments_are_named(logreg, data):
 
 @pytest.mark.parametrize("weights", ["boolean", "float"])
 def test_the_fused_penalty_is_autograds_composite_bit_for_bit(weights):
-    """_MaskedSquares does the same float operations as (grads · A)² summed, forward and backward."""
-    from rrr.losses import _MaskedSquares
+    """MaskedSquares does the same float operations as (grads · A)² summed, forward and backward."""
+    from rrr.fused import MaskedSquares
 
     g = torch.Generator().manual_seed(0)
     grads = torch.randn(3, 16, 20, generator=g, requires_grad=True)
@@ -162,7 +162,7 @@ def test_the_fused_penalty_is_autograds_composite_bit_for_bit(weights):
     if weights == "float":
         mask = mask * torch.rand(3, 16, 20, generator=g)
     upstream = torch.randn(3, generator=g)
-    fused = _MaskedSquares.apply(grads, mask, 1)
+    fused = MaskedSquares.apply(grads, mask, 1)
     (fused_grad,) = torch.autograd.grad(fused, grads, upstream)
     composite = (grads * mask.to(grads.dtype)).pow(2).reshape(3, -1).sum(dim=-1)
     (composite_grad,) = torch.autograd.grad(composite, grads, upstream)
@@ -203,7 +203,7 @@ def _written_out(model, x, y, mask, l1):
 def test_an_mlp_annotated_on_few_inputs_gets_the_whole_gradients_values(models, weights):
     """A mask on few input features (an image's corner) takes the MLP's first-layer path: the right-reasons term and
     every parameter's gradient equal the whole input gradient's, to float64 round-off."""
-    from rrr.losses import _annotated_columns
+    from rrr.fused import annotated_columns
 
     g = torch.Generator().manual_seed(0)
     stacked = models != "one"
@@ -216,8 +216,8 @@ def test_an_mlp_annotated_on_few_inputs_gets_the_whole_gradients_values(models, 
         mask = mask * torch.rand(mask.shape, dtype=torch.float64, generator=g)
     if models == "stack, broadcast mask":
         mask = mask.expand(3, *mask.shape)
-    assert len(_annotated_columns(model, mask, 2)) == 6  # the corner's 6 of 64 features: the first-layer path
-    terms = rrr.loss_terms(model, x, y, mask, l1=10.0)
+    assert len(annotated_columns(mask, 2)) == 6  # the corner's 6 of 64 features: the first-layer path
+    terms = rrr.loss_terms(model, x, y, mask, l1=10.0, fused=True)
     right_reasons, total = _written_out(model, x, y, mask, 10.0)
     torch.testing.assert_close(terms.right_reasons, right_reasons, rtol=1e-12, atol=0)
     params = list(model.parameters())
@@ -226,54 +226,60 @@ def test_an_mlp_annotated_on_few_inputs_gets_the_whole_gradients_values(models, 
 
 
 def test_the_annotated_columns_are_taken_only_where_they_pay():
-    """Only an MLP annotated on at most half its inputs, with one mask for all its stacked models, takes the input
-    gradient at those columns alone; only an MLP takes it from its first layer at all."""
-    from rrr.losses import _annotated_columns, _takes_first_layer_path
+    """The input gradient at the annotated columns alone only where they are at most half the inputs; the first-layer
+    form only for a model that exposes its first layer."""
+    from rrr.fused import FirstLayerModel, annotated_columns
 
     mask = torch.zeros(5, 8, dtype=torch.bool)
     mask[:, :4] = True
-    assert _annotated_columns(rrr.mlp(8, 2), mask, 1).tolist() == [0, 1, 2, 3]
+    assert annotated_columns(mask, 1).tolist() == [0, 1, 2, 3]
     mask[0, 4] = True  # five of eight features
-    assert _annotated_columns(rrr.mlp(8, 2), mask, 1) is None
-    stack = rrr.mlp_stack(8, 2, seeds=[0, 1])
-    assert _annotated_columns(stack, mask[:, :4].expand(2, 5, 4), 1) is None  # 4 of 4
+    assert annotated_columns(mask, 1) is None
     shared = torch.zeros(5, 8, dtype=torch.bool)
     shared[:, 0] = True
-    assert _annotated_columns(stack, shared, 1).tolist() == [0]
-    assert _annotated_columns(stack, shared.expand(2, 5, 8), 1).tolist() == [0]  # broadcast, as rrr.fit passes it
-    # One mask per model: the whole gradient, so a model's numbers do not depend on the models sharing its job.
-    assert _annotated_columns(stack, shared.expand(2, 5, 8).clone(), 1) is None
-    corner = torch.zeros(5, 8, dtype=torch.bool)
-    corner[:, 0] = True
-    assert _annotated_columns(rrr.mlp(8, 2), corner, 1).tolist() == [0]
-    assert _takes_first_layer_path(rrr.mlp(8, 2)) and _takes_first_layer_path(stack)
-    assert not _takes_first_layer_path(torch.nn.Linear(8, 2))  # not an MLP: autograd's input gradient
+    assert annotated_columns(shared.expand(2, 5, 8), 1).tolist() == [0]  # broadcast, as rrr.fit passes it
+    stack = rrr.mlp_stack(8, 2, seeds=[0, 1])
+    assert isinstance(rrr.mlp(8, 2), FirstLayerModel) and isinstance(stack, FirstLayerModel)
+    assert not isinstance(torch.nn.Linear(8, 2), FirstLayerModel)  # autograd's input gradient
+
+
+@pytest.mark.parametrize(("per_model", "columns"), [(False, True), (True, False)])
+def test_fit_takes_the_annotated_columns_only_for_one_mask_shared_by_the_stack(per_model, columns):
+    """rrr.fit says whether the stack shares its mask (``shared_mask``); a mask per model keeps the whole gradient,
+    so that a model's numbers do not depend on which models share its job, even when the masks are equal."""
+    from unittest import mock
+
+    import rrr.fused
+
+    x = torch.randint(0, 256, (12, 8)).float()
+    y = torch.arange(12) % 2
+    mask = torch.zeros(12, 8, dtype=torch.bool)
+    mask[:, 0] = True
+    stack = rrr.mlp_stack(8, 2, seeds=[0, 1])
+    calls = mock.Mock(wraps=rrr.fused.annotated_columns)
+    with mock.patch.object(rrr.fused, "annotated_columns", calls):
+        rrr.fit(stack, x, y, mask.expand(2, 12, 8).clone() if per_model else mask, l1=1.0, epochs=1)
+    assert calls.called == columns
 
 
 def test_annotated_entries_reads_a_boolean_mask_without_a_copy():
     """rrr.fit and the mean reduction find annotated entries without `mask != 0`, which copies a boolean mask to
     int64 first (3.4 GB for Decoy MNIST's stacked find-another-explanation masks)."""
-    from rrr.losses import _annotated_entries
+    from rrr.losses import annotated_entries
 
     mask = torch.rand(3, 5, 7, generator=torch.Generator().manual_seed(0)) < 0.3
-    assert _annotated_entries(mask) is mask
+    assert annotated_entries(mask) is mask
     weighted = mask.to(torch.float32) * torch.linspace(-1, 1, 7)  # a weighted mask
-    assert torch.equal(_annotated_entries(weighted), weighted != 0)
-
-
-class _ForwardOfItsOwn(MLP):
-    """An MLP whose ``forward`` is not MLP's: the loss takes its input gradient from autograd, as any model's."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(x)
+    assert torch.equal(annotated_entries(weighted), weighted != 0)
 
 
 @pytest.mark.parametrize("models", ["one", "stack, a mask per model", "stack, shared mask"])
 @pytest.mark.parametrize("weights", ["boolean", "float"])
 @pytest.mark.parametrize("l2", [0.0, 1e-4])
 def test_an_mlps_first_layer_path_is_autograds_input_gradient_bit_for_bit(models, weights, l2):
-    """_FirstLayerSquares (∂/∂h · Wᵀ, masked in place) gives the right-reasons term and every parameter's gradient
-    of autograd's whole input gradient followed by _MaskedSquares, bit for bit, in float32 as training runs. One
+    """FirstLayerSquares (∂/∂h · Wᵀ, masked in place; ``fused=True``) gives the right-reasons term and every
+    parameter's gradient of autograd's whole input gradient (the paper's form, ``fused=False``), bit for bit, in
+    float32 as training runs. One
     exception: a single (unstacked) MLP with λ2 > 0, whose first weight's gradient gets its three terms (right
     answers, right reasons, λ2) summed in another order, which moves it by float round-off (a few 1e-8 of its largest
     entry)."""
@@ -285,10 +291,9 @@ def test_an_mlps_first_layer_path_is_autograds_input_gradient_bit_for_bit(models
     if weights == "float":
         mask = mask * torch.rand(mask.shape, generator=g)
     results = []
-    for cls in (MLP, _ForwardOfItsOwn):
+    for fused in (True, False):
         model = rrr.mlp_stack(64, 4, seeds=[0, 1, 2]) if stacked else rrr.mlp(64, 4, seed=0)
-        model.__class__ = cls
-        terms = rrr.loss_terms(model, x, y, mask, l1=1000.0, l2=l2)
+        terms = rrr.loss_terms(model, x, y, mask, l1=1000.0, l2=l2, fused=fused)
         results.append((terms.right_reasons, *torch.autograd.grad(terms.total, list(model.parameters()))))
     for i, (fast, autograds) in enumerate(zip(*results, strict=True)):
         if not stacked and l2 and i == 1:  # the first layer's weight
@@ -298,14 +303,14 @@ def test_an_mlps_first_layer_path_is_autograds_input_gradient_bit_for_bit(models
 
 
 def test_the_first_layer_path_has_second_derivatives():
-    """gradgradcheck through _FirstLayerSquares (create_graph: a Hessian-vector product of the loss), in float64."""
-    from rrr.losses import _FirstLayerSquares
+    """gradgradcheck through FirstLayerSquares (create_graph: a Hessian-vector product of the loss), in float64."""
+    from rrr.fused import FirstLayerSquares
 
     g = torch.Generator().manual_seed(0)
     grad_hidden = torch.randn(2, 5, 3, dtype=torch.float64, generator=g, requires_grad=True)
     weight = torch.randn(2, 6, 3, dtype=torch.float64, generator=g, requires_grad=True)
     for mask in (torch.rand(2, 5, 6, generator=g) > 0.5, torch.rand(2, 5, 6, dtype=torch.float64, generator=g)):
         def f(h, w, mask=mask):
-            return _FirstLayerSquares.apply(h, w, mask, 1)
+            return FirstLayerSquares.apply(h, w, mask, 1)
         assert torch.autograd.gradcheck(f, (grad_hidden, weight))
         assert torch.autograd.gradgradcheck(f, (grad_hidden, weight))

@@ -265,7 +265,7 @@ def test_fit_takes_the_same_steps_as_the_papers_objective_written_out(toy, annot
     """rrr.fit's fast step (fused right-reasons sum, backward to the parameters only, the annotation flag computed
     once) gives the parameters of a plain Adam loop on the objective written out: bit for bit with the whole input
     gradient (4 of 6 features annotated), to round-off through the MLP's first layer (1 of 6,
-    :func:`rrr.losses._annotated_columns`). One minibatch has no annotation, so the skipped double backward is
+    :func:`rrr.fused.annotated_columns`). One minibatch has no annotation, so the skipped double backward is
     covered."""
     x, y, _ = (torch.as_tensor(a) for a in toy)
     mask = torch.zeros_like(x, dtype=torch.bool)
