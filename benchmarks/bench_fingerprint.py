@@ -1,4 +1,4 @@
-"""What the code fingerprints (rrr.fingerprint) add to a dry run: hashing every workflow script's code closure,
+"""What the code fingerprints (rrr.pipeline.fingerprint) add to a dry run: hashing every workflow script's code closure,
 relative to the same `snakemake -n` whose parse does it.
 
     python benchmarks/bench_fingerprint.py [--rounds 3] [--target paper_fig09]
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 def fingerprint_seconds() -> float:
     """A fresh interpreter hashing all scripts, as snakemake's parse does once per run (its caches start empty)."""
     code = (
-        "import time, glob; from pathlib import Path; t = time.perf_counter(); import rrr.fingerprint as f; "
+        "import time, glob; from pathlib import Path; t = time.perf_counter(); import rrr.pipeline.fingerprint as f; "
         "[f.code_fingerprint(Path(s)) for s in glob.glob('workflow/scripts/*.py')]; print(time.perf_counter() - t)"
     )
     return float(subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,

@@ -1,6 +1,8 @@
-"""Old module names that still import, with a DeprecationWarning, for one release after the chapters moved into
-subpackages (rrr 0.2). ``rrr.cnn`` is a thin module whose attributes are those of :mod:`rrr.adversarial.cnn` (the same
-objects); a name that moved elsewhere (``rrr.hessian.smooth_mlp``, now :func:`rrr.models.smooth_mlp`) still resolves."""
+"""Old module names that still import, with a DeprecationWarning, for one release after their modules moved: the
+chapters into subpackages (rrr 0.2), the workflow's machinery into :mod:`rrr.pipeline`. ``rrr.cnn`` is a thin module
+whose attributes are those of :mod:`rrr.adversarial.cnn` (the same objects); a name that moved elsewhere
+(``rrr.hessian.smooth_mlp``, now :func:`rrr.models.smooth_mlp`) still resolves, and ``python -m rrr.walltime`` runs
+:mod:`rrr.pipeline.walltime`."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import importlib.util
 import sys
 import warnings
 from importlib.machinery import ModuleSpec
-from types import ModuleType
+from types import CodeType, ModuleType
 
 MOVED = {
     "rrr.cnn": "rrr.adversarial.cnn",
@@ -24,6 +26,15 @@ MOVED = {
     "rrr.toy_color_rules": "rrr.paper.toy_color",
     "rrr.text_explanations": "rrr.paper.newsgroups",
     "rrr.timing": "rrr.paper.timing",
+    "rrr.claims": "rrr.pipeline.claims",
+    "rrr.reference": "rrr.pipeline.reference",
+    "rrr.configcheck": "rrr.pipeline.configcheck",
+    "rrr.provenance": "rrr.pipeline.provenance",
+    "rrr.fingerprint": "rrr.pipeline.fingerprint",
+    "rrr.walltime": "rrr.pipeline.walltime",
+    "rrr.jobs": "rrr.pipeline.jobs",
+    "rrr.chunks": "rrr.pipeline.chunks",
+    "rrr.experiments": "rrr.pipeline.replicates",
 }
 
 # Names that left their module for another one than the module's own new place.
@@ -40,8 +51,7 @@ class MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec: ModuleSpec) -> ModuleType:
         new = MOVED[spec.name]
-        warnings.warn(f"{spec.name} moved to {new}; import it from there (the old name goes in rrr 0.3)",
-                      DeprecationWarning, stacklevel=2)
+        _warn(spec.name)
         target, elsewhere = importlib.import_module(new), MOVED_NAMES.get(spec.name, {})
         module = ModuleType(spec.name, f"Deprecated: moved to {new}.")
 
@@ -54,6 +64,16 @@ class MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         """Nothing to run: the module was imported at its new place."""
+
+    def get_code(self, name: str) -> CodeType:
+        """``python -m <old name>``: run the module at its new place as ``__main__``, after the warning."""
+        return compile(f"import runpy; from rrr._moved import _warn; _warn({name!r}, stacklevel=2); "
+                       f"runpy.run_module({MOVED[name]!r}, run_name='__main__', alter_sys=True)", name, "exec")
+
+
+def _warn(old: str, stacklevel: int = 3) -> None:
+    warnings.warn(f"{old} moved to {MOVED[old]}; import it from there (the old name goes in rrr 0.3)",
+                  DeprecationWarning, stacklevel=stacklevel)
 
 
 def install() -> None:

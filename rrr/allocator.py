@@ -1,10 +1,10 @@
 """Keep freed memory in the process, so a training step's large temporaries reuse warm pages.
 
 glibc's malloc returns every block over its mmap threshold (128 KiB, raised adaptively) to the kernel when it is
-freed, and the next allocation of that size faults its pages in again, zeroed. A stacked Decoy-MNIST RRR step makes
-and frees several (9, 256, 784) float tensors (7 MB each) per step: on one thread it spent about a third of its time
-in those page faults (``benchmarks/bench_rrr_step.py`` measures the step with and without this). Serving blocks up
-to 32 MiB from the heap and keeping up to 1 GiB of freed heap instead removes them. Numbers do not change.
+freed, and the next allocation of that size faults its pages in again, zeroed. A stacked RRR step makes and frees
+several such tensors per step, so much of its time can go to those page faults (``benchmarks/bench_rrr_step.py``
+measures the step with and without this). Serving blocks up to 32 MiB from the heap and keeping up to 1 GiB of freed
+heap instead removes them. Numbers do not change.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ from rrr.adversarial.metrics import (
     statement_epsilons,
 )
 from rrr.adversarial.attacks import fgsm, iterated_tgsm, jsma, tgsm, transfer_accuracies
-from rrr.claims import claim_switches, load_claims
-from rrr.configcheck import load_config
+from rrr.pipeline.claims import claim_switches, load_claims
+from rrr.pipeline.configcheck import load_config
 from rrr.adversarial.table2 import table2
 from rrr.adversarial.transfer import reference_transfer
 from rrr.data.adversarial import MODELS, first_of_each_class, load_adversarial_data

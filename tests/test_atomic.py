@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rrr.atomic import atomic_path
-from rrr.jobs import save_torch, write_npz
+from rrr.pipeline.jobs import save_torch, write_npz
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 
@@ -39,7 +39,7 @@ def test_array_and_model_files_record_the_code_that_made_them(tmp_path: Path):
     assert json.loads((tmp_path / "m.pt.json").read_text()) == {"code": "c0ffee"}
 
 
-# A write call whose target is not the temporary of an atomic_path block (or a helper of rrr.jobs).
+# A write call whose target is not the temporary of an atomic_path block (or a helper of rrr.pipeline.jobs).
 DIRECT_WRITE = re.compile(r"(np\.savez(?:_compressed)?|torch\.save|\.to_csv|\.write_text|\.savefig|imsave)\((?!tmp\b)")
 
 
@@ -50,4 +50,4 @@ def test_scripts_write_every_output_through_the_atomic_helpers():
         for n, line in enumerate(path.read_text().splitlines(), start=1)
         if DIRECT_WRITE.search(line)
     ]
-    assert not offenders, "write outputs with rrr.jobs.write_* or rrr.atomic.atomic_path:\n" + "\n".join(offenders)
+    assert not offenders, "write outputs with rrr.pipeline.jobs.write_* or rrr.atomic.atomic_path:\n" + "\n".join(offenders)

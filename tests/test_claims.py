@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from rrr.claims import (
+from rrr.pipeline.claims import (
     COLUMNS,
     Z,
     claim_switches,
@@ -21,7 +21,7 @@ from rrr.claims import (
     switched_on,
     verdict,
 )
-from rrr.configcheck import load_config
+from rrr.pipeline.configcheck import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 CLAIMS = load_claims(REPO / "config" / "claims")

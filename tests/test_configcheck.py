@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rrr.configcheck import ConfigError, check_config, check_config_file, load_config, main
+from rrr.pipeline.configcheck import ConfigError, check_config, check_config_file, load_config, main
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "workflow" / "schemas"

@@ -31,7 +31,7 @@ from rrr.data import (
     read_idx,
     rule1_holds,
     rule2_holds,
-    swatch_shade,
+    digit_shade,
     tfidf_features,
     three_class_2d,
     top_middle_mask,
@@ -172,14 +172,14 @@ def test_decoy_swatch_is_4x4_corner_and_rest_unchanged(decoy, split) -> None:
 def test_decoy_train_shade_encodes_label(decoy) -> None:
     sw = _swatch_values(decoy["X"], decoy["E"])
     np.testing.assert_array_equal(sw, np.repeat((255 - 25 * decoy["y"])[:, None], 16, axis=1))
-    assert swatch_shade(np.arange(10)).tolist() == [255 - 25 * d for d in range(10)]
+    assert digit_shade(np.arange(10)).tolist() == [255 - 25 * d for d in range(10)]
 
 
 def test_decoy_test_shade_is_random(decoy) -> None:
     sw = _swatch_values(decoy["Xt"], decoy["Et"])
     assert (sw == sw[:, :1]).all()
-    assert set(np.unique(sw)) <= set(swatch_shade(np.arange(10)).tolist())
-    agreement = np.mean(sw[:, 0] == swatch_shade(decoy["yt"]))
+    assert set(np.unique(sw)) <= set(digit_shade(np.arange(10)).tolist())
+    agreement = np.mean(sw[:, 0] == digit_shade(decoy["yt"]))
     assert 0.08 < agreement < 0.12
 
 

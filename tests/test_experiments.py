@@ -16,7 +16,7 @@ from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanat
 def test_log_to_captures_prints_warnings_and_the_traceback(tmp_path: Path):
     log = tmp_path / "job.log"
     script = (
-        "import warnings\nfrom rrr.jobs import log_to\n"
+        "import warnings\nfrom rrr.pipeline.jobs import log_to\n"
         f"log_to({str(log)!r})\nprint('progress 1')\nwarnings.warn('shaky')\nraise ValueError('the fix is X')\n"
     )
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
@@ -41,7 +41,7 @@ def test_gradient_timing_returns_the_batched_gradients():
 def test_metrics_files_keep_wall_clock_times_apart(tmp_path: Path):
     import json
 
-    from rrr.jobs import timing_path, write_json
+    from rrr.pipeline.jobs import timing_path, write_json
 
     path = tmp_path / "results" / "smoke" / "metrics" / "toy2d" / "plain.json"
     write_json({"seeds": [0, 1], "train_seconds": 3.2, "test_accuracy": [0.9, 0.8]}, path)
@@ -59,7 +59,7 @@ def test_json_outside_metrics_is_written_whole(tmp_path: Path):
     """A timings record of its own (results/<profile>/benchmarks/...) keeps its seconds."""
     import json
 
-    from rrr.jobs import write_json
+    from rrr.pipeline.jobs import write_json
 
     path = tmp_path / "results" / "smoke" / "benchmarks" / "train-seconds.json"
     write_json({"train_seconds": [1.5], "seconds_per_batch": [0.1]}, path)
@@ -67,7 +67,7 @@ def test_json_outside_metrics_is_written_whole(tmp_path: Path):
 
 
 def test_job_chunks_split_a_sweep_into_consecutive_jobs():
-    from rrr.chunks import job_chunks
+    from rrr.pipeline.chunks import job_chunks
 
     assert job_chunks(5, 0) == [[0, 1, 2, 3, 4]]
     assert job_chunks(5, 2) == [[0, 1], [2, 3], [4]]
@@ -81,7 +81,7 @@ def test_a_sweep_trained_in_jobs_equals_the_sweep_trained_as_one_stack():
     """What config models_per_job relies on: each model of a stack trains as it would in any other stack."""
     import numpy as np
 
-    from rrr.experiments import merge_replicates, train_replicates
+    from rrr.pipeline.replicates import merge_replicates, train_replicates
 
     g = torch.Generator().manual_seed(0)
     x, y = torch.randint(0, 256, (300, 49), generator=g).float(), torch.randint(0, 3, (300,), generator=g)

@@ -1,10 +1,10 @@
-"""Code fingerprints (rrr.fingerprint): what counts as a change of behaviour, and which modules a script runs."""
+"""Code fingerprints (rrr.pipeline.fingerprint): what counts as a change of behaviour, and which modules a script runs."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from rrr.fingerprint import PACKAGE_DIR, code_closure, code_fingerprint, module_fingerprint, normalized_source
+from rrr.pipeline.fingerprint import PACKAGE_DIR, code_closure, code_fingerprint, module_fingerprint, normalized_source
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "workflow" / "scripts"
@@ -59,7 +59,7 @@ def test_a_script_runs_the_modules_it_imports_and_no_others():
     assert "rrr/adversarial/defenses.py" in adversarial and "rrr/losses.py" not in adversarial
     # The papers' numbers (config/reference) are read by figures and claims: a change to their reader retrains nothing.
     for script in ("adversarial_data.py", "adversarial_train.py", "decoy_mnist_train.py"):
-        assert "rrr/reference.py" not in closure_names(SCRIPTS / script), script
+        assert "rrr/pipeline/reference.py" not in closure_names(SCRIPTS / script), script
     figure = closure_names(SCRIPTS / "paper_fig10_iris_cancer.py")
     assert "rrr/plots/iris_cancer.py" in figure and "rrr/training.py" not in figure
     assert "rrr/adversarial/transfer.py" in closure_names(SCRIPTS / "thesis_fig14.py")
@@ -102,3 +102,17 @@ def test_a_script_with_a_syntax_error_is_named(tmp_path: Path):
         assert error.filename == str(script)
     else:
         raise AssertionError("a syntax error must not pass")
+
+
+def test_a_module_moved_with_its_imports_keeps_its_fingerprint(tmp_path: Path):
+    """The fingerprint follows what the code does, not where it lives: a helper renamed, and the import that names
+    it, change nothing; a change of what it does still does."""
+    (tmp_path / "helper.py").write_text(BASE)
+    script = tmp_path / "job.py"
+    script.write_text("from helper import scale\nprint(scale(1))\n")
+    before = code_fingerprint(script)
+    (tmp_path / "helper.py").rename(tmp_path / "moved_helper.py")
+    script.write_text("from moved_helper import scale\nprint(scale(1))\n")
+    assert code_fingerprint(script) == before
+    script.write_text("from moved_helper import scale as times\nprint(times(1))\n")
+    assert code_fingerprint(script) != before  # another name bound: another program text

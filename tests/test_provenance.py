@@ -1,4 +1,4 @@
-"""rrr.provenance: what a run records about its code, config, software and machine, and the diff of two runs."""
+"""rrr.pipeline.provenance: what a run records about its code, config, software and machine, and the diff of two runs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rrr.provenance import SAME, collect, compare, git_state
+from rrr.pipeline.provenance import SAME, collect, compare, git_state
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = {"profile": "smoke", "decoy_mnist": {"seeds": [0, 1], "lime": {"ratio": 0.2, "kernel_size": 4}}}
@@ -82,7 +82,7 @@ def test_compare_is_empty_for_the_same_run_and_names_what_differs(record: dict):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rrr.provenance", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "rrr.pipeline.provenance", *args], capture_output=True, text=True, timeout=60)
 
 
 def test_cli_diff_exit_codes(record: dict, tmp_path: Path):

@@ -1,4 +1,4 @@
-"""config/reference/*.yaml, the papers' numbers the figures draw, and rrr.reference that reads them."""
+"""config/reference/*.yaml, the papers' numbers the figures draw, and rrr.pipeline.reference that reads them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from rrr import reference
+from rrr.pipeline import reference
 from rrr.adversarial.transfer import reference_transfer
 from rrr.data.adversarial import MODELS
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rrr.walltime import critical_path, job_seconds, parse_plan, predicted_wall
+from rrr.pipeline.walltime import critical_path, job_seconds, parse_plan, predicted_wall
 
 PLAN = """Building DAG of jobs...
 rule data:

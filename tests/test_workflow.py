@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from golden import collect, differences
-from rrr.claims import COLUMNS, VERDICTS, headline, load_claims
+from rrr.pipeline.claims import COLUMNS, VERDICTS, headline, load_claims
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import fisher_exact
 
-from rrr import reference as reference_files
-from rrr.jobs import write_csv
+from rrr.pipeline import reference as reference_files
+from rrr.pipeline.jobs import write_csv
 
 NA = {"n/a", "na", "none", ""}
 

@@ -2,14 +2,15 @@
 the reference's transfer grids they draw (here, not in :mod:`rrr.data.adversarial`: what trains a CNN must not depend
 on config/reference, so that a change there reruns figures, not trainings)."""
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from rrr import reference as reference_files
+from rrr.pipeline import reference as reference_files
 from rrr.data.adversarial import LABELS, MODELS
-from rrr.jobs import read_json, write_csv
+from rrr.pipeline.jobs import read_json, write_csv
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import transfer_figure
 
@@ -31,30 +32,45 @@ def reference_transfer(dataset: str, attack: str, root: str | Path | None = None
     return grid
 
 
-def transfer_figure_and_table(sm) -> None:
+def transfer_figure_and_table(
+    metrics_paths: Mapping[str, str | Path],
+    reference_file: str | Path,
+    outputs: Sequence[str | Path],
+    *,
+    attack: str,
+    models: Sequence[str],
+    epsilons: Sequence[float],
+    sources: Mapping[str, str],
+    references: Mapping[str, str | None],
+    insensitive: str,
+) -> None:
+    """Draw the transfer curves of ``attack`` for each dataset's metrics file (``metrics_paths``: dataset → path)
+    beside the reference's grids (``reference_file``, config/reference/adversarial.yaml; ``references``: dataset →
+    the reference's dataset name or None), and write ``outputs``: PNG, PDF and the CSV of the transfer matrices.
+    ``sources`` names each dataset's data, ``insensitive`` the reading of "insensitive" the figure shows."""
     use_style()
-    p = sm.params
-    metrics = {d: read_json(path) for d, path in zip(p.datasets, sm.input.metrics)}
-    titles = {d: f"{LABELS[p.sources[d]]}\n({metrics[d]['batches_normal']} batches)" for d in p.datasets}
-    root = Path(sm.input.reference).parent  # config/reference: the transfer grids of adversarial.yaml
-    comparable = [float(e) for e in p.epsilons] == reference_files.load("adversarial", root)["epsilons"]
-    references = {d: reference_transfer(p.references[d], p.attack, root) if p.references[d] and comparable else None
-                  for d in p.datasets}
-    # The reference's models by our names: its "insensitive" is the reading the figures show (p.insensitive).
-    ours = [p.insensitive if m == "insensitive" else m for m in MODELS]
-    fig = transfer_figure(metrics, titles, p.attack, p.models, p.epsilons, references, ours)
-    save_figure(fig, sm.output[0], sm.output[1])
+    datasets = list(metrics_paths)
+    metrics = {d: read_json(path) for d, path in metrics_paths.items()}
+    titles = {d: f"{LABELS[sources[d]]}\n({metrics[d]['batches_normal']} batches)" for d in datasets}
+    root = Path(reference_file).parent  # config/reference: the transfer grids of adversarial.yaml
+    comparable = [float(e) for e in epsilons] == reference_files.load("adversarial", root)["epsilons"]
+    grids = {d: reference_transfer(references[d], attack, root) if references[d] and comparable else None  # type: ignore[arg-type]
+             for d in datasets}
+    # The reference's models by our names: its "insensitive" is the reading the figures show.
+    ours = [insensitive if m == "insensitive" else m for m in MODELS]
+    fig = transfer_figure(metrics, titles, attack, models, epsilons, grids, ours)
+    save_figure(fig, outputs[0], outputs[1])
     rows = []
-    for d in p.datasets:
-        m, ref = metrics[d], references[d]
-        for evaluated in p.models:
-            for source in p.models:
-                for e, eps in enumerate(p.epsilons):
-                    values = np.asarray(m[f"{p.attack}_eps{eps:g}_{evaluated}_vs_{source}"])
+    for d in datasets:
+        m, ref = metrics[d], grids[d]
+        for evaluated in models:
+            for source in models:
+                for e, eps in enumerate(epsilons):
+                    values = np.asarray(m[f"{attack}_eps{eps:g}_{evaluated}_vs_{source}"])
                     reference = ref[ours.index(evaluated), ours.index(source), e] if ref is not None else np.nan
-                    rows.append({"dataset": LABELS[p.sources[d]], "attack": p.attack, "evaluated": evaluated,
+                    rows.append({"dataset": LABELS[sources[d]], "attack": attack, "evaluated": evaluated,
                                  "source": source, "eps": eps, "accuracy_mean": values.mean(),
                                  "accuracy_sd": values.std(ddof=1) if len(values) > 1 else 0.0,
                                  "n_seeds": len(values), "n_images": m["n_attack"], "batches": m["batches_normal"],
                                  "thesis_reference": reference})
-    write_csv(pd.DataFrame(rows), sm.output[2], index=False)
+    write_csv(pd.DataFrame(rows), outputs[2], index=False)

@@ -15,7 +15,7 @@ _EXPORTS = {
     "idx": ["read_idx"],
     "toy_color": ["corner_mask", "generate_toy_color", "rule1_holds", "rule2_holds",
                   "top_middle_mask"],
-    "decoy_mnist": ["add_decoy_swatches", "load_mnist", "make_decoy_mnist", "swatch_shade"],
+    "decoy_mnist": ["add_decoy_swatches", "load_mnist", "make_decoy_mnist", "digit_shade"],
     "iris_cancer": ["IRIS_COLUMNS", "iris_cancer_split", "iris_cancer_splits", "iris_mask",
                     "iris_out", "load_iris_cancer"],
     "newsgroups": ["load_newsgroups", "tfidf_features"],

@@ -43,8 +43,8 @@ def load_mnist(raw_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     )
 
 
-def swatch_shade(y: np.ndarray) -> np.ndarray:
-    """Swatch gray level for digit(s) y: 255 - 25*y (0 -> 255, ..., 9 -> 30), as uint8."""
+def digit_shade(y: np.ndarray) -> np.ndarray:
+    """The swatch shade that encodes digit(s) y in training: 255 - 25*y (0 -> 255, ..., 9 -> 30), as uint8."""
     return (255 - SHADE_STEP * np.asarray(y, dtype=np.int64)).astype(np.uint8)
 
 
@@ -53,7 +53,7 @@ def add_decoy_swatches(X: np.ndarray, y: np.ndarray, seed: int | np.random.SeedS
     """Paint a 4x4 swatch into a random corner of each flattened 28x28 image.
 
     The swatch rows are the first or last four (p=0.5) and, independently, so are its
-    columns. Its shade is ``swatch_shade(y)``, or ``swatch_shade(r)`` with r uniform on
+    columns. Its shade is ``digit_shade(y)``, or ``digit_shade(r)`` with r uniform on
     0..9 when ``randomize_shade``. Returns the decoy images (uint8) and the bool mask E
     (n,784) that is True exactly on the swatch pixels.
     """
@@ -68,7 +68,7 @@ def add_decoy_swatches(X: np.ndarray, y: np.ndarray, seed: int | np.random.SeedS
     E = np.zeros((n, SIDE, SIDE), dtype=bool)
     E[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]] = True
     E = E.reshape(n, SIDE * SIDE)
-    X_decoy = np.where(E, swatch_shade(digits)[:, None], np.asarray(X, dtype=np.uint8))
+    X_decoy = np.where(E, digit_shade(digits)[:, None], np.asarray(X, dtype=np.uint8))
     return X_decoy.astype(np.uint8), E
 
 

@@ -4,12 +4,24 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 
-from rrr.claims import claim_switches, load_claims, switched_on
+from rrr.pipeline.claims import claim_switches, load_claims, switched_on
 from rrr.data.acquire import DATASETS, DataError, fetch
-from rrr.fingerprint import code_fingerprint
-from rrr.provenance import config_hash, git_state
+from rrr.pipeline.fingerprint import code_fingerprint
+from rrr.pipeline.provenance import config_hash, git_state
 
+# The config, checked once against every schema by the Snakefile (rrr.pipeline.configcheck), reaches the rules
+# one way: through these names, a section each, never as config[...] in a rules file.
 PROFILE = config["profile"]
+THREADS = config["threads"]
+MODELS_PER_JOB = config["models_per_job"]
+DATA_MIRROR = config.get("data_mirror")
+T2D = config["toy2d"]
+TC = config["toy_color"]
+NG = config["newsgroups"]
+IC = config["iris_cancer"]
+DM = config["decoy_mnist"]
+TX = config["thesis_extras"]
+ADV = config["adversarial"]
 RESULTS = f"results/{PROFILE}"
 RAW = "results/raw"
 
@@ -23,7 +35,7 @@ localrules:
 
 def data_mirror():
     """The mirror folder: RRR_DATA_MIRROR wins over the config's data_mirror."""
-    return os.environ.get("RRR_DATA_MIRROR") or config.get("data_mirror") or ""
+    return os.environ.get("RRR_DATA_MIRROR") or DATA_MIRROR or ""
 
 
 def raw_dataset_identity(wildcards):
@@ -107,13 +119,13 @@ def paper_value(claim_id):
 
 # adversarial.only (config/adversarial-paper.yaml): the config builds the adversarial chapter alone, so only its
 # claims are judged (the others would retrain the paper in this profile's results folder).
-ADVERSARIAL_ONLY = bool(config.get("adversarial", {}).get("only"))
+ADV_ONLY = ADV["only"]
 ADVERSARIAL_CLAIMS_FILE = "thesis_adversarial.yaml"
 
 
 def claim_left_out(claim):
     """Why a claim is left out of claims.csv in this config (None: it is judged)."""
-    if ADVERSARIAL_ONLY and claim["file"] != ADVERSARIAL_CLAIMS_FILE:
+    if ADV_ONLY and claim["file"] != ADVERSARIAL_CLAIMS_FILE:
         return "adversarial.only is on: this config builds the adversarial chapter alone"
     if not switched_on(claim, config):
         return f"config switch {' and '.join(claim_switches(claim))} is off"

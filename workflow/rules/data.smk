@@ -14,23 +14,3 @@ rule acquire_dataset:
 
 localrules:
     acquire_dataset,
-
-
-rule decoy_mnist_data:
-    """Decoy MNIST (Sec. 3.2): a 4×4 swatch in a random corner, shade 255−25·y in train, random in test."""
-    input:
-        f"{RAW}/mnist",
-    output:
-        f"{RESULTS}/data/decoy-mnist.npz",
-    log:
-        f"{RESULTS}/logs/decoy_mnist_data.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/decoy-mnist-data.tsv"
-    conda:
-        "../../envs/rrr.yaml"
-    params:
-        seed=config["decoy_mnist"]["data_seed"],
-        n_train=config["decoy_mnist"]["n_train"],
-        n_test=config["decoy_mnist"]["n_test"],
-    script:
-        "../scripts/decoy_mnist_data.py"

@@ -1,13 +1,11 @@
-from rrr.chunks import job_chunks
-from rrr.reference import load as load_reference
+from rrr.pipeline.chunks import job_chunks
+from rrr.pipeline.reference import load as load_reference
 
-validate(config["decoy_mnist"], "../schemas/decoy_mnist.schema.yaml")
-DM = config["decoy_mnist"]
 DM_CONDITIONS = ["plain", "annotated", "baseline"]
 
 
 # The paper's longest chain of dependent jobs is θ0 (decoy_mnist_train) and the find-another-explanation rounds after
-# it, then the λ1 sweep (python -m rrr.walltime): on a few cores they start first, the short jobs fill in around them.
+# it, then the λ1 sweep (python -m rrr.pipeline.walltime): on a few cores they start first, the short jobs fill in around them.
 DM_CHAIN_PRIORITY = 10
 
 
@@ -18,7 +16,27 @@ localrules:
     decoy_mnist_fae,
 
 
-DM_TRAIN_JOBS = job_chunks(len(DM["seeds"]), config["models_per_job"])
+rule decoy_mnist_data:
+    """Decoy MNIST (Sec. 3.2): a 4×4 swatch in a random corner, shade 255−25·y in train, random in test."""
+    input:
+        f"{RAW}/mnist",
+    output:
+        f"{RESULTS}/data/decoy-mnist.npz",
+    log:
+        f"{RESULTS}/logs/decoy_mnist_data.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/decoy-mnist-data.tsv"
+    conda:
+        "../../envs/rrr.yaml"
+    params:
+        seed=DM["data_seed"],
+        n_train=DM["n_train"],
+        n_test=DM["n_test"],
+    script:
+        "../scripts/decoy_mnist_data.py"
+
+
+DM_TRAIN_JOBS = job_chunks(len(DM["seeds"]), MODELS_PER_JOB)
 DM_TRAIN_JOB = f"{RESULTS}/models/decoy-mnist/jobs/{{condition}}-job{{job}}"
 
 
@@ -40,7 +58,7 @@ rule decoy_mnist_train:
     priority: DM_CHAIN_PRIORITY
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=120,
@@ -92,7 +110,7 @@ rule decoy_mnist_gradients:
         condition="|".join(DM_CONDITIONS),
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         n_rows=max(DM["explained_test_rows"]) + 1,
     script:
@@ -148,7 +166,7 @@ rule decoy_mnist_fooled:
         f"{RESULTS}/benchmarks/decoy-mnist-fooled.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         lime=DM_LIME,
         seeds=DM["seeds"],
@@ -184,7 +202,7 @@ rule decoy_mnist_timing:
         f"{RESULTS}/benchmarks/decoy-mnist-timing.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         lime=DM_LIME,
         n_lime=DM["n_timed_lime"],
@@ -201,7 +219,7 @@ DM_FAE_PARAMS = {
 DM_FAE_ROUNDS = list(range(1, DM_FAE["rounds"]))  # θ1 … θ_{R-1}: θ0 is Figure 9's A = 0 model
 
 
-DM_FAE_JOBS = job_chunks(len(DM_FAE["l1"]) * len(DM_FAE["seeds"]), config["models_per_job"])
+DM_FAE_JOBS = job_chunks(len(DM_FAE["l1"]) * len(DM_FAE["seeds"]), MODELS_PER_JOB)
 DM_FAE_JOB = f"{RESULTS}/models/decoy-mnist-fae/jobs/round{{round}}-job{{job}}"
 
 
@@ -225,7 +243,7 @@ rule decoy_mnist_fae_train:
     priority: DM_CHAIN_PRIORITY
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     resources:
         mem_mb=6000,
         runtime=120,
@@ -277,7 +295,7 @@ rule decoy_mnist_fae_gradients:
         f"{RESULTS}/benchmarks/decoy-mnist-fae-gradients.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         **DM_FAE_PARAMS,
         rows=DM_FAE["explained_test_rows"],
@@ -312,7 +330,7 @@ DM_CV_REFERENCE_TEST = load_reference("decoy_mnist", REFERENCE_DIR)["crossval"][
 
 DM_CV_L1 = [10.0**e for e in DM_CV["l1_exponents"]]
 DM_CV_MODELS = [(lam, s) for lam in DM_CV_L1 for s in DM_CV["seeds"]]  # stack layout: λ1 index · n_seeds + seed
-DM_CV_JOBS = job_chunks(len(DM_CV_MODELS), config["models_per_job"])
+DM_CV_JOBS = job_chunks(len(DM_CV_MODELS), MODELS_PER_JOB)
 DM_CV_JOB = f"{RESULTS}/models/decoy-mnist-crossval/jobs/job{{job}}"
 
 
@@ -333,7 +351,7 @@ rule decoy_mnist_crossval_train:
     priority: DM_CHAIN_PRIORITY // 2
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     resources:
         mem_mb=6000,
         runtime=240,

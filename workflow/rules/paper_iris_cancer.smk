@@ -1,7 +1,5 @@
-from rrr.reference import load as load_reference
+from rrr.pipeline.reference import load as load_reference
 
-validate(config["iris_cancer"], "../schemas/iris_cancer.schema.yaml")
-IC = config["iris_cancer"]
 IC_CONDITIONS = ["plain", "annotated"]
 IC_SPLIT_SETS = {
     "splits": (IC["n_splits"], IC["split_seed"]),

@@ -1,5 +1,3 @@
-validate(config["newsgroups"], "../schemas/newsgroups.schema.yaml")
-NG = config["newsgroups"]
 NG_CONDITIONS = ["plain", "fae"]
 NG_TOWARD = "soc.religion.christian"  # gradients and LIME weights > 0 raise this class's p̂
 NG_EXPLAINED = sorted({NG["fig05_document"], *NG["fig13_documents"]})
@@ -43,7 +41,7 @@ rule newsgroups_train:
         f"{RESULTS}/benchmarks/newsgroups-train-plain.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=60,
@@ -68,7 +66,7 @@ rule newsgroups_fae:
         f"{RESULTS}/benchmarks/newsgroups-fae.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     resources:
         mem_mb=6000,
         runtime=120,
@@ -99,7 +97,7 @@ rule newsgroups_gradients:
         condition="|".join(NG_CONDITIONS),
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         rows=lambda w: NG_EXPLAINED if w.condition == "plain" else [NG["fae"]["document"]],
         toward=NG_TOWARD,
@@ -122,7 +120,7 @@ rule newsgroups_lime:
         f"{RESULTS}/benchmarks/newsgroups-lime.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         seeds=NG["seeds"],
         lime=NG["lime"],
@@ -144,7 +142,7 @@ rule newsgroups_timing:
         f"{RESULTS}/benchmarks/newsgroups-timing.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         lime=NG["lime"],
         n_lime=NG["timing"]["n_lime"],

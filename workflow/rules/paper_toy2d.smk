@@ -1,5 +1,3 @@
-validate(config["toy2d"], "../schemas/toy2d.schema.yaml")
-T2D = config["toy2d"]
 T2D_DATASETS = ["two-class", "three-class"]
 
 
@@ -38,7 +36,7 @@ rule toy2d_train:
         dataset="|".join(T2D_DATASETS),
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         seeds=T2D["seeds"],
         train=T2D["train"],
@@ -61,7 +59,7 @@ rule toy2d_gradients:
         dataset="|".join(T2D_DATASETS),
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         quiver_points=T2D["quiver_points"],
         region_points=T2D["region_points"],

@@ -1,9 +1,7 @@
 import numpy as np
 
-from rrr.reference import load as load_reference
+from rrr.pipeline.reference import load as load_reference
 
-validate(config["toy_color"], "../schemas/toy_color.schema.yaml")
-TC = config["toy_color"]
 TC_CONDITIONS = ["plain", "rule1", "rule2", "neither"]
 TC_LESS_DATA = ["plain", "pro_rule1", "anti_rule1", "pro_rule2", "anti_rule2"]
 TC_SIZES = [int(n) for n in np.logspace(**TC["less_data"]["sizes"]).astype(int)]

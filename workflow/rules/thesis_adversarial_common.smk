@@ -15,8 +15,6 @@ def adv_figure_models(names):
     return [ADV_INSENSITIVE_SHOWN if name == "insensitive" else name for name in names]
 
 
-validate(config["adversarial"], "../schemas/adversarial.schema.yaml")
-ADV = config["adversarial"]
 # The two readings of "insensitive" (rrr.adversarial.defenses.INSENSITIVE_VARIANTS, the keys the schema requires here;
 # not imported, so parsing the rules does not import torch): the thesis text's certainty-insensitivity penalty
 # (insensitive-cs) and the reference launcher's double backprop at the insensitive λ (insensitive-dbl).
@@ -38,9 +36,8 @@ ADV_TABLE2_MODELS = adv_figure_models(ADV["table2"]["models"])
 ADV_DATASETS = [name for name, d in ADV["datasets"].items() if d["enabled"]]
 ADV_SWITCHED_OFF = [name for name, d in ADV["datasets"].items() if not d["enabled"]]
 ADV_GPU = 1 if ADV["device"] == "cuda" else 0
-# adversarial.only: the config builds the chapter alone (config/adversarial-paper.yaml): the default target
-# and the claims cover only it (rules/common.smk, Snakefile).
-ADV_ONLY = ADV["only"]
+# adversarial.only (ADV_ONLY, rules/common.smk): the config builds the chapter alone (config/adversarial-paper.yaml):
+# the default target and the claims cover only it.
 if ADV_ONLY:
     logger.info(
         "adversarial.only: the default target builds the adversarial chapter alone (thesis_adversarial) and "

@@ -1,6 +1,6 @@
 # The adversarial chapter's figures (14-22) and Table 2, from the attacks of rules/thesis_adversarial_train_attack.smk,
 # and its targets: every figure whose datasets are on goes into `thesis`, `all` and `thesis_adversarial`.
-from rrr.reference import load as load_reference
+from rrr.pipeline.reference import load as load_reference
 
 for _number, _attack, _slug in ((14, "fgsm", "fgsm-transfer"), (18, "tgsm", "tgsm-transfer")):
 
@@ -17,14 +17,16 @@ for _number, _attack, _slug in ((14, "fgsm", "fgsm-transfer"), (18, "tgsm", "tgs
         conda:
             "../../envs/rrr.yaml"
         params:
-            attack=_attack,
             datasets=ADV_DATASETS,
             switched_off=ADV_SWITCHED_OFF,
-            sources=ADV_SOURCES,
-            references=ADV_REFERENCE,
-            models=ADV_FIGURE_MODELS,
-            insensitive=ADV_INSENSITIVE_SHOWN,
-            epsilons=ADV["evaluation"]["epsilons"],
+            figure=dict(  # rrr.adversarial.transfer.transfer_figure_and_table's settings
+                attack=_attack,
+                sources=ADV_SOURCES,
+                references=ADV_REFERENCE,
+                models=ADV_FIGURE_MODELS,
+                insensitive=ADV_INSENSITIVE_SHOWN,
+                epsilons=ADV["evaluation"]["epsilons"],
+            ),
         script:
             f"../scripts/thesis_fig{_number}.py"
 

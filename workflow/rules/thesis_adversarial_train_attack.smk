@@ -47,7 +47,7 @@ rule adversarial_train:
         r"|(doubleback|insensitive-cs|insensitive-dbl)@[0-9.e+]+",
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     resources:
         mem_mb=6000,
         runtime=lambda w: len(ADV["seeds"]) * (30 + ADV_BATCHES[w.dataset] // (10 if ADV_GPU else 2)),
@@ -91,7 +91,7 @@ rule adversarial_evaluate:
         f"{RESULTS}/benchmarks/adversarial-evaluate-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     resources:
         mem_mb=4000,
         gpu=ADV_GPU,
@@ -123,7 +123,7 @@ rule adversarial_attack_grids:
         f"{RESULTS}/benchmarks/adversarial-attack-grids-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     resources:
         gpu=ADV_GPU,
     params:
@@ -154,7 +154,7 @@ rule adversarial_lambda_selection:
         f"{RESULTS}/benchmarks/adversarial-lambda-selection-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         models=ADV_GRID_MODELS,
         eps=ADV["lambda_grid"]["selection_eps"],
@@ -181,7 +181,7 @@ rule adversarial_table2_stimuli:
         f"{RESULTS}/benchmarks/adversarial-table2-stimuli-{{dataset}}.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     resources:
         gpu=ADV_GPU,
     params:

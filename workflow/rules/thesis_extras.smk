@@ -1,5 +1,3 @@
-validate(config["thesis_extras"], "../schemas/thesis_extras.schema.yaml")
-TX = config["thesis_extras"]
 L1L2_NORMS = ["none", "l1_norm", "l2_norm"]  # the input-gradient norm penalized; l1/l2 alone mean λ1/λ2
 SQUARES_KINDS = ["normal", "diverse"]
 
@@ -20,7 +18,7 @@ rule fae2d_train:
         f"{RESULTS}/benchmarks/thesis-fae2d.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         cfg=TX["fae2d"],
         surface_points=121,
@@ -62,7 +60,7 @@ rule hessian_train:
         f"{RESULTS}/benchmarks/thesis-hessian.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         cfg=TX["hessian"],
         surface_points=161,
@@ -127,7 +125,7 @@ rule l1l2_train:
         norm="|".join(L1L2_NORMS),
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     resources:
         mem_mb=4000,
     params:
@@ -151,7 +149,7 @@ rule l1l2_attack:
         f"{RESULTS}/benchmarks/thesis-l1l2-attack.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         cfg=TX["l1l2"],
     script:
@@ -209,7 +207,7 @@ rule squares_autoencoder:
         f"{RESULTS}/benchmarks/thesis-squares-autoencoder.tsv"
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         cfg=TX["squares"]["autoencoder"],
     script:
@@ -233,7 +231,7 @@ rule squares_train:
         kind="|".join(SQUARES_KINDS),
     conda:
         "../../envs/rrr.yaml"
-    threads: config["threads"]
+    threads: THREADS
     params:
         cfg=TX["squares"],
     script:

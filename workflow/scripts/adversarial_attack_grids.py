@@ -8,9 +8,10 @@ from rrr.adversarial.attacks import iterated_tgsm, jsma
 from rrr.adversarial.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
 from rrr.adversarial.defenses import predict_logits
-from rrr.jobs import start_job, write_npz
+from rrr.pipeline.jobs import start_job, write_npz
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 ev = sm.params.evaluation
 device = resolve_device(sm.params.device)
 data = AdversarialData.load(sm.input.data)

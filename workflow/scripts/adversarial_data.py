@@ -4,9 +4,10 @@ import sys
 
 from rrr.data.acquire import DataError
 from rrr.data.adversarial import load_adversarial_data
-from rrr.jobs import start_job, write_npz
+from rrr.pipeline.jobs import start_job, write_npz
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 try:
     data = load_adversarial_data(sm.params.source, sm.input[0], seed=sm.params.split_seed)
 except DataError as error:  # a message for the user, not a traceback

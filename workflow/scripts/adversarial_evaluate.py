@@ -23,9 +23,10 @@ from rrr.adversarial.attacks import transfer_accuracies
 from rrr.adversarial.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData, first_of_each_class
 from rrr.adversarial.defenses import predict_logits
-from rrr.jobs import read_json, start_job, write_csv, write_json, write_npz
+from rrr.pipeline.jobs import read_json, start_job, write_csv, write_json, write_npz
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 p, ev = sm.params, sm.params.evaluation
 device = resolve_device(p.device)
 data = AdversarialData.load(sm.input.data)

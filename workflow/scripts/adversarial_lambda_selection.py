@@ -9,9 +9,10 @@ from rrr.adversarial.attacks import fgsm
 from rrr.adversarial.cnn import load_cnn, load_cnns, resolve_device
 from rrr.data.adversarial import AdversarialData
 from rrr.adversarial.defenses import accuracy
-from rrr.jobs import start_job, write_csv
+from rrr.pipeline.jobs import start_job, write_csv
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 device = resolve_device(sm.params.device)
 data = AdversarialData.load(sm.input.data)
 normal = load_cnn(sm.input.normal, device)

@@ -20,9 +20,10 @@ from rrr.adversarial.cnn import load_cnns, resolve_device
 from rrr.data.adversarial import CLASS_NAMES, AdversarialData, first_of_each_class
 from rrr.adversarial.defenses import predict_logits
 from rrr.atomic import atomic_path
-from rrr.jobs import start_job, write_csv, write_npz
+from rrr.pipeline.jobs import start_job, write_csv, write_npz
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 ev, p = sm.params.evaluation, sm.params
 device = resolve_device(p.device)
 data = AdversarialData.load(sm.input.data)

@@ -25,9 +25,10 @@ from rrr.adversarial.defenses import (
     soft_labels,
     train_cnn,
 )
-from rrr.jobs import start_job, write_csv, write_json, write_text
+from rrr.pipeline.jobs import start_job, write_csv, write_json, write_text
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 p = sm.params
 device = resolve_device(p.device)
 data = AdversarialData.load(sm.input.data)

@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from rrr.claims import claims_table, headline, load_claims
-from rrr.jobs import start_job, write_csv
+from rrr.pipeline.claims import claims_table, headline, load_claims
+from rrr.pipeline.jobs import start_job, write_csv
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 claims = load_claims(Path(sm.params.claims_dir), sm.params.reference_dir)
 for claim_id in sorted(claims.keys() - set(sm.params.claim_ids)):
     print(f"left out: {claim_id} ({sm.params.left_out.get(claim_id, 'not in this config')})")

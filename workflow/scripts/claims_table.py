@@ -4,10 +4,11 @@ import html
 
 import pandas as pd
 
-from rrr.claims import Z, headline
-from rrr.jobs import start_job, write_text
+from rrr.pipeline.claims import Z, headline
+from rrr.pipeline.jobs import start_job, write_text
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 
 table = pd.read_csv(sm.input[0], keep_default_na=False, na_values=[""])
 title = headline(table["verdict"])

@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 
 from rrr import load_model, save_model
-from rrr.experiments import merge_replicates
-from rrr.jobs import read_json, start_job, write_csv, write_json
+from rrr.pipeline.replicates import merge_replicates
+from rrr.pipeline.jobs import read_json, start_job, write_csv, write_json
 from rrr.paper.decoy_mnist import l1_label
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 p = sm.params
 model, history, metrics = merge_replicates(
     [load_model(f) for f in sm.input.models],

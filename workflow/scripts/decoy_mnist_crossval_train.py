@@ -8,10 +8,11 @@ same however it is split (config ``models_per_job``).
 import numpy as np
 
 from rrr import save_model
-from rrr.experiments import train_replicates
-from rrr.jobs import start_job, write_csv, write_json
+from rrr.pipeline.replicates import train_replicates
+from rrr.pipeline.jobs import start_job, write_csv, write_json
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 p = sm.params
 d = np.load(sm.input.data)
 v = p.n_validation

@@ -4,9 +4,10 @@ from pathlib import Path
 
 
 from rrr.data.decoy_mnist import make_decoy_mnist
-from rrr.jobs import start_job, write_npz
+from rrr.pipeline.jobs import start_job, write_npz
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 data = make_decoy_mnist(Path(sm.input[0]), seed=sm.params.seed)
 n_train, n_test = sm.params.n_train, sm.params.n_test
 for key in ("Xr", "X", "y", "E"):

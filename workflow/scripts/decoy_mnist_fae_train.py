@@ -10,11 +10,12 @@ import numpy as np
 import torch
 
 from rrr import explanation_mask, load_model, save_model, stack, unstack
-from rrr.experiments import train_replicates
-from rrr.jobs import start_job, write_csv, write_json
+from rrr.pipeline.replicates import train_replicates
+from rrr.pipeline.jobs import start_job, write_csv, write_json
 from rrr.training import as_tensor
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 p = sm.params
 d = np.load(sm.input.data)
 x, y = as_tensor(d["X"]), d["y"]

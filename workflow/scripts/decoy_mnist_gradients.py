@@ -4,10 +4,11 @@
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba
-from rrr.jobs import start_job, write_npz
+from rrr.pipeline.jobs import start_job, write_npz
 from rrr.training import as_tensor
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 d = np.load(sm.input.data)
 images = d["Xtr"] if sm.wildcards.condition == "baseline" else d["Xt"]
 x = as_tensor(images[: sm.params.n_rows])

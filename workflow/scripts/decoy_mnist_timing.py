@@ -6,11 +6,12 @@ import torch
 
 from rrr.paper.decoy_mnist import lime_image_explanation
 from rrr import load_model, predict_proba, unstack
-from rrr.jobs import start_job, write_json
+from rrr.pipeline.jobs import start_job, write_json
 from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.training import as_tensor
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 settings, n_lime = sm.params.lime, sm.params.n_lime
 d = np.load(sm.input.data)
 model = unstack(load_model(sm.input.model), 0)

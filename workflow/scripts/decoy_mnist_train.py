@@ -8,11 +8,12 @@ condition's first seed.
 
 import numpy as np
 
-from rrr.experiments import train_replicates
-from rrr.jobs import start_job, write_csv, write_json
+from rrr.pipeline.replicates import train_replicates
+from rrr.pipeline.jobs import start_job, write_csv, write_json
 from rrr.models import save_model
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)
 if condition == "baseline":

@@ -21,10 +21,11 @@ from rrr.extras.diverse import (
     quadrant_grid,
     train_diverse_models,
 )
-from rrr.jobs import save_torch, start_job, write_json, write_npz
+from rrr.pipeline.jobs import save_torch, start_job, write_json, write_npz
 from rrr.models import smooth_mlp
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 cfg = sm.params.cfg
 seeds = cfg["seeds"]
 X, y = quadrant_grid(cfg["grid"], cfg["extent"], cfg["data_seed"])

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.jobs import save_torch, start_job, write_csv, write_json, write_npz
+from rrr.pipeline.jobs import save_torch, start_job, write_csv, write_json, write_npz
 from rrr.extras.hessian import (
     evaluate_penalty,
     fit_input_penalty,
@@ -23,7 +23,8 @@ from rrr.data.toy2d import sine_boundary_2d
 from rrr.models import concat_stacks, smooth_mlp
 from rrr.training import accuracy
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 cfg = sm.params.cfg
 seeds, lambdas = cfg["seeds"], cfg["lambdas"]
 S, L = len(seeds), len(lambdas)

@@ -6,10 +6,11 @@ import numpy as np
 
 from rrr.paper.iris_cancer import iris_usage, lime_tabular, lime_weights
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.jobs import start_job, write_npz
+from rrr.pipeline.jobs import start_job, write_npz
 from rrr.training import as_tensor
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 split, rows, settings = sm.params.split, sm.params.rows, sm.params.lime
 d = np.load(sm.input.data)
 x, y = d["Xtr"][split], d["ytr"][split]

@@ -4,10 +4,11 @@
 import numpy as np
 
 from rrr import input_gradients, load_model
-from rrr.jobs import start_job, write_npz
+from rrr.pipeline.jobs import start_job, write_npz
 from rrr.training import as_tensor
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 d = np.load(sm.input.data)
 x = as_tensor(d["Xtr"])
 gradients = np.stack([input_gradients(load_model(p), x, "max_prob").numpy() for p in sm.input.models])

@@ -11,12 +11,13 @@ import numpy as np
 from rrr.paper.iris_cancer import iris_usage, top_k_iris_count
 from rrr import input_gradients
 from rrr.data.iris_cancer import iris_mask
-from rrr.experiments import train_replicates
-from rrr.jobs import start_job, write_csv, write_json
+from rrr.pipeline.replicates import train_replicates
+from rrr.pipeline.jobs import start_job, write_csv, write_json
 from rrr.models import save_model
 from rrr.training import as_tensor
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)
 n_splits, n_train = d["ytr"].shape

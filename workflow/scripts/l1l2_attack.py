@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import start_job, write_csv, write_json
 from rrr.models import load_tensors, unpack_states
 from rrr.training import accuracy
 from rrr.adversarial.attacks import fgsm
 from rrr.extras.vgg import vgg
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 cfg = sm.params.cfg
 d = np.load(sm.input.data)
 n = cfg["n_attacked"]

@@ -7,9 +7,10 @@ import numpy as np
 
 from rrr.data.cifar10 import load_cifar10
 from rrr.data.decoy_mnist import load_mnist
-from rrr.jobs import start_job, write_npz
+from rrr.pipeline.jobs import start_job, write_npz
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 raw = Path(sm.input[0])
 if sm.params.dataset == "cifar10":
     X, y, Xt, yt = load_cifar10(raw)

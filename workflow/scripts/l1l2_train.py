@@ -8,13 +8,14 @@ similar magnitudes (the thesis multiplies λ by 100 under its own normalization)
 import numpy as np
 import torch
 
-from rrr.jobs import start_job, write_json
+from rrr.pipeline.jobs import start_job, write_json
 from rrr.extras.hessian import fit_input_penalty
 from rrr.models import pack_states, save_tensors
 from rrr.training import accuracy
 from rrr.extras.vgg import vgg
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 cfg, norm = sm.params.cfg, sm.wildcards.norm
 d = np.load(sm.input.data)
 X, Xt = torch.tensor(d["X"] / 255.0, dtype=torch.float32), torch.tensor(d["Xt"] / 255.0, dtype=torch.float32)

@@ -10,9 +10,10 @@ from pathlib import Path
 
 
 from rrr.data.newsgroups import load_newsgroups, tfidf_features
-from rrr.jobs import start_job, write_npz, write_text
+from rrr.pipeline.jobs import start_job, write_npz, write_text
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 (archive,) = sorted(Path(sm.input[0]).glob("*.tar.gz"))
 d = load_newsgroups(archive)
 counts = {"n_train_available": len(d["train_texts"]), "n_test_available": len(d["test_texts"])}

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 
 from rrr import find_another_explanation, mlp_stack, save_model, stack, unstack
-from rrr.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import start_job, write_csv, write_json
 from rrr.training import as_tensor
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 d = np.load(sm.input.data)
 seeds, rounds, n_early = list(sm.params.seeds), sm.params.rounds, sm.params.early_rounds
 x, y = as_tensor(d["X"]), as_tensor(d["y"])

@@ -8,10 +8,11 @@ gradient of the predicted class's probability (the paper's f_X) is this one time
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba
-from rrr.jobs import read_json, start_job, write_npz
+from rrr.pipeline.jobs import read_json, start_job, write_npz
 from rrr.training import as_tensor
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 rows = list(sm.params.rows)
 toward = read_json(sm.input.text)["target_names"].index(sm.params.toward)
 x = np.load(sm.input.data)["Xt"][rows]

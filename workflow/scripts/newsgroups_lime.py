@@ -5,7 +5,7 @@ import numpy as np
 from lime.lime_text import LimeTextExplainer
 
 from rrr import load_model, unstack
-from rrr.jobs import read_json, start_job, write_json
+from rrr.pipeline.jobs import read_json, start_job, write_json
 from rrr.paper.newsgroups import (
     document_word_weights,
     lime_word_weights,
@@ -14,7 +14,8 @@ from rrr.paper.newsgroups import (
     text_classifier,
 )
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 text = read_json(sm.input.text)
 vectorizer = rebuild_vectorizer(text["vocabulary"], text["idf"])
 cached = np.load(sm.input.gradients)

@@ -10,12 +10,13 @@ import numpy as np
 from lime.lime_text import LimeTextExplainer
 
 from rrr import load_model, unstack
-from rrr.jobs import read_json, start_job, write_json
+from rrr.pipeline.jobs import read_json, start_job, write_json
 from rrr.paper.newsgroups import rebuild_vectorizer, text_classifier
 from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
 from rrr.training import as_tensor
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 text = read_json(sm.input.text)
 model = unstack(load_model(sm.input.model), 0)
 classify = text_classifier(model, rebuild_vectorizer(text["vocabulary"], text["idf"]))

@@ -2,11 +2,12 @@
 
 import numpy as np
 
-from rrr.experiments import train_replicates
-from rrr.jobs import read_json, start_job, write_csv, write_json
+from rrr.pipeline.replicates import train_replicates
+from rrr.pipeline.jobs import read_json, start_job, write_csv, write_json
 from rrr.models import save_model
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 d = np.load(sm.input.data)
 model, history, metrics = train_replicates(
     d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train, evaluate={"test": (d["Xt"], d["yt"])}

@@ -4,12 +4,13 @@ Toy-Color test images, for seed 0 of the A = 0 model."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy_color import explanation_grid
 from rrr.paper.toy_color import gradient_pixels, lime_pixels
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 p = sm.params
 n = p.n_images

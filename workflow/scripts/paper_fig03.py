@@ -5,11 +5,12 @@ with ordinary minibatches (middle) and with the annotated rows in every minibatc
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy_color import rule_shares
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 
 

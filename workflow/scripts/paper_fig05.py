@@ -7,12 +7,13 @@ Gradients are ∂p̂(christian)/∂x restricted to the document's words; LIME's 
 
 import numpy as np
 
-from rrr.jobs import read_json, start_job, write_text
+from rrr.pipeline.jobs import read_json, start_job, write_text
 from rrr.plots import use_style
 from rrr.plots.newsgroups import Document, Panel, draw_documents, explanations_html, save_documents
 from rrr.paper.newsgroups import document_word_weights
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 text = read_json(sm.input.text)
 names, vocabulary = text["target_names"], text["vocabulary"]

@@ -4,8 +4,9 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.decoy_mnist import fooled_example_figure
-from rrr.jobs import start_job
+from rrr.pipeline.jobs import start_job
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 save_figure(fooled_example_figure(dict(np.load(sm.input[0]))), sm.output[0], sm.output[1])

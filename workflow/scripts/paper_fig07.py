@@ -4,9 +4,10 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.iris_cancer import lime_vs_gradient_figure
-from rrr.jobs import start_job
+from rrr.pipeline.jobs import start_job
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 e = np.load(sm.input[0])
 fig = lime_vs_gradient_figure(

@@ -3,11 +3,12 @@ in and out, A = 0 vs full A."""
 
 import numpy as np
 
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.iris_cancer import iris_usage_figure
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 metrics = {c: read_json(p) for c, p in zip(sm.params.conditions, sm.input.metrics)}
 n_test = np.load(sm.input.data)["yte"].shape[1]

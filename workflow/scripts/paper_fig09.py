@@ -3,10 +3,11 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import gradient_overlay, mean_sd_bars, save_figure, use_style
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 titles = {"plain": "A = 0", "annotated": "full A", "baseline": "baseline\n(plain MNIST)"}
 conditions, rows = sm.params.conditions, sm.params.rows

@@ -3,11 +3,12 @@ train/test accuracy and Iris usage (mean ± sd over trials) against the iteratio
 
 import numpy as np
 
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.iris_cancer import fae_figure
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 cached = np.load(sm.input.gradients)
 trial, rows = sm.params.trial, sm.params.rows

@@ -8,12 +8,13 @@ alt.atheism. Bottom: train and test accuracy per round, mean ± sd over seeds.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.newsgroups import draw_fae_accuracy, draw_fae_words
 from rrr.paper.newsgroups import top_words
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 text = read_json(sm.input.text)
 names, vocabulary = text["target_names"], text["vocabulary"]

@@ -5,12 +5,13 @@ models (rescored on a fresh test set, spec §4.3) as small crosses."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import PALETTE, save_figure, use_style
 from rrr.plots.toy_color import annotation_mask, learning_curves
 from rrr.paper.toy_color import condition_masks
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 summary = read_json(sm.input.summary)
 sizes = summary["sizes"]

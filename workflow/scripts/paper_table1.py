@@ -3,9 +3,10 @@
 
 import pandas as pd
 
-from rrr.jobs import read_json, start_job, write_csv
+from rrr.pipeline.jobs import read_json, start_job, write_csv
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 rows = []
 for dataset, path in zip(sm.params.datasets, sm.input):
     t = read_json(path)

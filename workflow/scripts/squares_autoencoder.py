@@ -6,10 +6,11 @@ import torch
 
 from rrr.extras.autoencoder import ConvAutoencoder, factor_correlations, fit_autoencoder
 from rrr.data.squares import FACTORS
-from rrr.jobs import start_job, write_json
+from rrr.pipeline.jobs import start_job, write_json
 from rrr.models import save_tensors
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 cfg = sm.params.cfg
 d = np.load(sm.input.data)
 supervised = [FACTORS.index("size"), FACTORS.index("shade")]

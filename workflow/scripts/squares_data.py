@@ -4,9 +4,10 @@ autoencoder (plus a held-out part), and the confounded train split with its two 
 import numpy as np
 
 from rrr.data.squares import FACTORS, make_squares, make_unlabelled_squares
-from rrr.jobs import start_job, write_npz
+from rrr.pipeline.jobs import start_job, write_npz
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 p = sm.params
 seed = p.seed
 arrays = {}

@@ -2,9 +2,10 @@
 
 import math
 
-from rrr.jobs import read_json, start_job, write_json
+from rrr.pipeline.jobs import read_json, start_job, write_json
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 t = read_json(sm.input[0])
 lime, grad = t["lime_seconds_per_explanation"], t["gradient_seconds_per_explanation"]
 write_json(

@@ -2,11 +2,12 @@
 
 import numpy as np
 
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.thesis_extras import fae2d_figure
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 fig = fae2d_figure(np.load(sm.input.surfaces), read_json(sm.input.sequential), read_json(sm.input.joint))
 save_figure(fig, sm.output[0], sm.output[1])

@@ -4,11 +4,12 @@ TGSM, beside the normal, adversarially trained and double-backprop models."""
 import matplotlib.pyplot as plt
 
 from rrr.data.adversarial import LABELS
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, model_legend, transfer_panel
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 p = sm.params
 metrics = read_json(sm.input.metrics[0])

@@ -6,9 +6,10 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_COLORS, MODEL_LABELS
-from rrr.jobs import start_job
+from rrr.pipeline.jobs import start_job
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 p = sm.params
 s = np.load(sm.input.statistics[0])

@@ -7,9 +7,10 @@ import numpy as np
 from rrr.data.adversarial import CLASS_NAMES, LABELS
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, image_grid
-from rrr.jobs import start_job
+from rrr.pipeline.jobs import start_job
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 p = sm.params
 fig, axes = plt.subplots(len(p.datasets), len(p.models), figsize=(3.3 * len(p.models), 3.5 * len(p.datasets)),

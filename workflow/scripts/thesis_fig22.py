@@ -6,9 +6,10 @@ import numpy as np
 from rrr.data.adversarial import CLASS_NAMES, LABELS
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, signed_image
-from rrr.jobs import start_job
+from rrr.pipeline.jobs import start_job
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 p = sm.params
 fig = plt.figure(figsize=(4.6 * len(p.datasets), 0.8 * (len(p.models) + 1) + 0.6), layout="constrained")

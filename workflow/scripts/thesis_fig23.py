@@ -1,10 +1,11 @@
 """Thesis Figure 23: L1 vs L2 input-gradient regularization against white-box and transferred FGSM."""
 
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.thesis_extras import l1l2_attack_figure
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 cfg = sm.params.cfg
 clean = {read_json(p)["norm"]: read_json(p) for p in sm.input.clean}

@@ -3,11 +3,12 @@
 import numpy as np
 import pandas as pd
 
-from rrr.jobs import read_json, start_job
+from rrr.pipeline.jobs import read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.thesis_extras import hessian_figure
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 use_style()
 metrics = {"gradient": read_json(sm.input.gradient), "hessian": read_json(sm.input.hessian)}
 fig = hessian_figure(np.load(sm.input.surfaces), metrics, pd.read_csv(sm.input.estimator_csv), sm.params.shown)

@@ -3,9 +3,10 @@
 
 
 from rrr.data import three_class_2d, two_class_2d
-from rrr.jobs import start_job, write_npz
+from rrr.pipeline.jobs import start_job, write_npz
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 make = two_class_2d if sm.wildcards.dataset == "two-class" else three_class_2d
 X, y = make(n=sm.params.n, seed=sm.params.seed)
 write_npz(sm.output[0], code=sm.params.code, X=X, y=y)

@@ -9,9 +9,10 @@ import numpy as np
 import torch
 
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.jobs import start_job, write_npz
+from rrr.pipeline.jobs import start_job, write_npz
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 p = sm.params
 d = np.load(sm.input.data)
 X, y = d["X"], d["y"]

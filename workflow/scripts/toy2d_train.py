@@ -2,11 +2,12 @@
 
 import numpy as np
 
-from rrr.experiments import train_replicates
-from rrr.jobs import start_job, write_csv, write_json
+from rrr.pipeline.replicates import train_replicates
+from rrr.pipeline.jobs import start_job, write_csv, write_json
 from rrr.models import save_model
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 d = np.load(sm.input[0])
 model, history, metrics = train_replicates(d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train)
 metrics["dataset"] = sm.wildcards.dataset

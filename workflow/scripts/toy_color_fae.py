@@ -10,12 +10,13 @@ import time
 import numpy as np
 
 from rrr import find_another_explanation, input_gradients, mlp_stack
-from rrr.jobs import start_job, write_json, write_npz
+from rrr.pipeline.jobs import start_job, write_json, write_npz
 from rrr.models import save_model
 from rrr.paper.toy_color import rule_scores
 from rrr.training import as_tensor
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 p = sm.params
 d = np.load(sm.input.data)
 seeds = list(p.seeds)

@@ -7,12 +7,13 @@ import time
 import numpy as np
 
 from rrr import fit, mlp_stack
-from rrr.jobs import start_job, write_json
+from rrr.pipeline.jobs import start_job, write_json
 from rrr.models import save_model
 from rrr.paper.toy_color import rule_scores, stacked_masks
 from rrr.training import accuracy
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 p = sm.params
 size = int(sm.wildcards.size)
 d = np.load(sm.input.data)

@@ -4,10 +4,11 @@ model needs" ratios (reference §4.3) from the seed-mean curves."""
 
 import numpy as np
 
-from rrr.jobs import read_json, start_job, write_json
+from rrr.pipeline.jobs import read_json, start_job, write_json
 from rrr.paper.toy_color import best_below, extra_data_ratio
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 runs = sorted((read_json(path) for path in sm.input.metrics), key=lambda r: r["size"])
 sizes = [r["size"] for r in runs]
 conditions = list(sm.params.conditions)

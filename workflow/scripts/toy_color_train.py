@@ -7,12 +7,13 @@ neither: A = both, with the much larger λ1 of the reference.
 import numpy as np
 import torch
 
-from rrr.experiments import train_replicates
-from rrr.jobs import start_job, write_csv, write_json
+from rrr.pipeline.replicates import train_replicates
+from rrr.pipeline.jobs import start_job, write_csv, write_json
 from rrr.models import save_model
 from rrr.paper.toy_color import condition_masks, rule_scores
 
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)
 feature_mask = condition_masks()[condition]

@@ -13,13 +13,14 @@ import torch
 
 from rrr import fit, mlp_stack
 from rrr.data import corner_mask
-from rrr.jobs import start_job, write_json
+from rrr.pipeline.jobs import start_job, write_json
 from rrr.models import save_model
 from rrr.paper.toy_color import first_rows_masks, log_grid, rule_scores
 from rrr.training import accuracy
 
 HYBRID_SHARE = 0.2  # a model is a hybrid of both rules when each holds at least 20% of its M_0.67 pixels
-sm = start_job(snakemake)  # noqa: F821 (injected by Snakemake)
+sm = snakemake  # noqa: F821 (injected by Snakemake)
+start_job(sm.log[0], sm.threads)
 p = sm.params
 d = np.load(sm.input.data)
 X, y = d["X"], d["y"]

@@ -272,13 +272,13 @@ def load_config(*files: str | Path) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m rrr.configcheck [overlay.yaml ...]``: check config/config.yaml and the overlays as Snakemake
+    """``python -m rrr.pipeline.configcheck [overlay.yaml ...]``: check config/config.yaml and the overlays as Snakemake
     would merge them. Snakemake parses ``--configfile`` overlays before the workflow starts, so a syntax error or
     an empty overlay gets its own message, which names no file or line; this one does."""
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m rrr.configcheck", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m rrr.pipeline.configcheck", description=main.__doc__)
     parser.add_argument("configfiles", nargs="*", type=Path, help="overlays, in --configfile order")
     parser.add_argument("--main", type=Path, default=Path("config/config.yaml"),
                         help="the workflow's own config file (default: config/config.yaml)")

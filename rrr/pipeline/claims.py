@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rrr.reference import parse_yaml
-from rrr.reference import value as reference_value
+from rrr.pipeline.reference import parse_yaml
+from rrr.pipeline.reference import value as reference_value
 
 Z = 3.0  # one z for every claim: the acceptance interval is our estimate ± Z combined standard errors
 VERDICTS = ("holds", "differs", "inconclusive", "reduced scale", "not comparable")

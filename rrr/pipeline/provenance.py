@@ -6,7 +6,7 @@ used, every rule's code hash (what its script and the library modules it imports
 Python and the packages that compute the numbers, the machine and the UTC time.
 Compare two runs with::
 
-    python -m rrr.provenance diff A.json B.json      # or a claims.csv: reads provenance.json beside it
+    python -m rrr.pipeline.provenance diff A.json B.json      # or a claims.csv: reads provenance.json beside it
 
 which prints "same code, config and software" (exit 0) or what differs (exit 1).
 """
@@ -128,7 +128,7 @@ def machine() -> dict:
 def collect(config: Mapping, configfiles: Sequence[str], repo: Path, code: Mapping[str, str] | None = None) -> dict:
     """Everything ``compare`` checks, plus the UTC time: git state of ``repo``, config hash and config files
     (paths as given, each with its sha256; a relative path is read from the current directory, as Snakemake
-    did, or else from ``repo``), each rule's code hash (``code``: rule → :func:`rrr.fingerprint.code_fingerprint`),
+    did, or else from ``repo``), each rule's code hash (``code``: rule → :func:`rrr.pipeline.fingerprint.code_fingerprint`),
     package versions and the machine."""
     files = []
     for name in configfiles:
@@ -190,7 +190,7 @@ def _load(path: str) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rrr.provenance", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m rrr.pipeline.provenance", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     diff = commands.add_parser("diff", help="compare two runs (provenance.json or claims.csv paths)")
     diff.add_argument("a")

@@ -9,7 +9,7 @@ outputs, benchmark and threads), this module rebuilds the DAG from the file name
   ``threads`` cores, as Snakemake's scheduler roughly does.
 
     snakemake paper -n --forceall > plan.txt      # after a completed run of the same profile
-    python -m rrr.walltime plan.txt --cores 2 8 32 128
+    python -m rrr.pipeline.walltime plan.txt --cores 2 8 32 128
 
 A job without a benchmark record counts the mean record of the measured jobs of its sweep (the same benchmark path
 but for the job number), else of its rule's other jobs, and where its rule has none

@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -37,14 +37,13 @@ def set_threads(n: int) -> None:
     torch.set_num_threads(max(1, int(n)))
 
 
-def start_job(job: Any) -> Any:
-    """Begin a workflow script: its output goes to the job's log (:func:`log_to`), torch uses the job's ``threads``
-    and freed memory stays in the process (:func:`rrr.allocator.reuse_freed_memory`). Returns ``job`` (Snakemake's
-    ``snakemake`` object): ``sm = start_job(snakemake)``."""
-    log_to(job.log[0])
-    set_threads(job.threads)
+def start_job(log: str | Path, threads: int) -> None:
+    """Begin a workflow script: its output goes to the job's ``log`` (:func:`log_to`), torch uses its ``threads``
+    and freed memory stays in the process (:func:`rrr.allocator.reuse_freed_memory`). A script unpacks Snakemake's
+    object itself: ``start_job(snakemake.log[0], snakemake.threads)``."""
+    log_to(log)
+    set_threads(threads)
     reuse_freed_memory()
-    return job
 
 
 # Wall-clock times differ between two runs of the same job: they are kept out of the metrics files (which are then

@@ -58,7 +58,7 @@ def merge_replicates(
     metrics: Sequence[Mapping],
     summed: Sequence[str] = ("train_seconds",),
 ) -> tuple[MLP, pd.DataFrame, dict]:
-    """One stack, history table and metrics dict from the jobs that trained parts of a sweep (rrr.chunks), in order.
+    """One stack, history table and metrics dict from the jobs that trained parts of a sweep (rrr.pipeline.chunks), in order.
 
     Per-model lists are concatenated, the ``summed`` keys (CPU time) added, and every other value must be the same in
     every part. History tables (``History.to_frame``) get the model index of the whole stack.

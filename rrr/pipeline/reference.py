@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1] / "config" / "reference"
+ROOT = Path(__file__).resolve().parents[2] / "config" / "reference"
 
 
 def path(name: str, root: str | Path | None = None) -> Path:

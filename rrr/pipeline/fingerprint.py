@@ -5,10 +5,12 @@ it imports, followed transitively within ``rrr`` and within the scripts' own fol
 params changed, so a change to ``rrr/losses.py`` reruns the trainings that import it (and what they feed), a change
 to ``rrr/plots/iris_cancer.py`` reruns the figures drawn with it, and nothing else.
 
-What counts is the code's behaviour, not its layout: the hash is of a token stream without comments, docstrings,
-blank lines, line breaks inside brackets, trailing commas or the choice of quotes. It is built with :mod:`tokenize`,
-the same on every Python version (3.12 tokenizes f-strings into parts; they are read back as their source text), so a
-login node with another Python reruns nothing.
+What counts is the code's behaviour, not its layout or its place: the hash is of a token stream without comments,
+docstrings, blank lines, line breaks inside brackets, trailing commas or the choice of quotes, and of the package's own
+modules by content, not by path. An import of the package's own code counts as the names it binds (where they come
+from is in the closure's contents), so moving a module, and the imports that follow it, reruns nothing. The stream is
+built with :mod:`tokenize`, the same on every Python version (3.12 tokenizes f-strings into parts; they are read back
+as their source text), so a login node with another Python reruns nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import tokenize
 from functools import lru_cache
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+from rrr._moved import MOVED
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 PACKAGE = PACKAGE_DIR.name  # "rrr"
 
 _SKIP = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.ENDMARKER}
@@ -87,13 +91,38 @@ def normalized_source(source: str) -> str:
 
 
 def source_digest(path: Path) -> str:
-    """sha256 of a Python file's normalized source."""
-    return _text_digest(path.read_text(encoding="utf-8"))
+    """sha256 of a Python file's normalized source, its imports of the package's own code reduced to their names."""
+    return _text_digest(path, path.read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=None)
-def _text_digest(source: str) -> str:  # cached by content: a file edited in this process is read afresh
-    return hashlib.sha256(normalized_source(source).encode()).hexdigest()
+def _text_digest(path: Path, source: str) -> str:  # cached by content: a file edited in this process is read afresh
+    return hashlib.sha256(normalized_source(_own_imports_as_names(source, path)).encode()).hexdigest()
+
+
+def _is_own(node: ast.Import | ast.ImportFrom, here: Path) -> bool:
+    """Whether an import brings the package's own code (or a helper script beside ``here``): its closure holds it."""
+    modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+    if isinstance(node, ast.ImportFrom) and node.level:
+        return True
+    return all(m.split(".")[0] == PACKAGE or (here.parent / f"{m}.py").is_file() for m in modules)
+
+
+def _own_imports_as_names(source: str, here: Path) -> str:
+    """``source`` with each import of the package's own code (a whole-line statement) replaced by the names it binds,
+    so a module's move (and the new import path) changes no fingerprint; what the names do is in the closure."""
+    lines = source.splitlines(keepends=True)
+    nodes = [n for n in ast.walk(ast.parse(source, filename=str(here))) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    for node in sorted(nodes, key=lambda n: n.lineno, reverse=True):
+        first, last = lines[node.lineno - 1], lines[node.end_lineno - 1]  # type: ignore[operator]
+        whole = not first[: node.col_offset].strip() and last[node.end_col_offset :].strip()[:1] in ("", "#")
+        if not whole or not _is_own(node, here):
+            continue
+        bound = [a.asname or (a.name.split(".")[0] if isinstance(node, ast.Import) else a.name) for a in node.names]
+        names = [a.name if isinstance(node, ast.ImportFrom) else "" for a in node.names]
+        text = first[: node.col_offset] + f"__imports__ = {sorted(zip(bound, names))!r}\n"
+        lines[node.lineno - 1 : node.end_lineno] = [text]
+    return "".join(lines)
 
 
 def _module_file(parts: list[str]) -> Path | None:
@@ -129,8 +158,13 @@ def _package_parts(path: Path) -> list[str] | None:
 
 
 def _resolve(module: str, names: list[str], here: Path) -> set[Path]:
-    """The files an import runs, of the package or of ``here``'s folder (a workflow script's helpers)."""
+    """The files an import runs, of the package or of ``here``'s folder (a workflow script's helpers); an old module
+    name (:data:`rrr._moved.MOVED`) counts as the module at its new place."""
     found: set[Path] = set()
+    module = MOVED.get(module, module)
+    for name in [n for n in names if f"{module}.{n}" in MOVED]:  # `from rrr import claims`: a moved submodule
+        found |= _resolve(MOVED[f"{module}.{name}"], [], here)
+        names = [n for n in names if n != name]
     top, *rest = module.split(".") if module else [""]
     if top == PACKAGE:
         owner = _module_file(rest)
@@ -192,18 +226,9 @@ def code_closure(script: str | Path) -> list[Path]:
     return sorted(seen)
 
 
-def _label(path: Path) -> str:
-    """A machine-independent name: ``rrr/plots/iris_cancer.py``, or a helper script's file name."""
-    if _package_parts(path) is not None:
-        return path.resolve().relative_to(PACKAGE_DIR.parent).as_posix()
-    return path.name
-
-
 def _digest(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(f"{_label(path)}:{source_digest(path)}\n".encode())
-    return digest.hexdigest()[:16]
+    """The files' contents, not their names or places: a module moved with its imports hashes the same."""
+    return hashlib.sha256("".join(f"{d}\n" for d in sorted(map(source_digest, paths))).encode()).hexdigest()[:16]
 
 
 def code_fingerprint(script: str | Path) -> str:
