@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -101,3 +103,14 @@ def test_bad_arguments_are_named(model, x):
         rrr.input_gradients(model, x, "loss", y=torch.full((len(x),), -100))
     with pytest.raises(ValueError, match=r"target \(or y\) must be one class index or one per example, shape \(5,\)"):
         rrr.input_gradients(model, x, "prob", target=torch.zeros(len(x) + 1, dtype=torch.long))
+
+
+def test_explanations_in_float64_keep_the_digits_a_confident_float32_gradient_loses():
+    """``dtype=torch.float64`` evaluates a copy of the model in float64 (as the authors measured explanations): the
+    same gradient as the model converted by hand, the model itself left in float32."""
+    model = rrr.mlp(6, 2, seed=0)
+    x = torch.linspace(-300, 300, 60).reshape(10, 6)  # raw, large features: confident predictions
+    wide = rrr.input_gradients(model, x, "max_prob", dtype=torch.float64)
+    by_hand = rrr.input_gradients(copy.deepcopy(model).double(), x.double(), "max_prob")
+    assert wide.dtype == torch.float64 and torch.equal(wide, by_hand)
+    assert next(model.parameters()).dtype == torch.float32

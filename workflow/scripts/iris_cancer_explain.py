@@ -3,6 +3,7 @@ its training rows, and LIME (continuous perturbation, reference §3 variant b) f
 
 
 import numpy as np
+import torch
 
 from rrr.paper.iris_cancer import iris_usage, lime_tabular, lime_weights
 from rrr import input_gradients, load_model, predict_proba, unstack
@@ -16,7 +17,7 @@ d = np.load(sm.input.data)
 x, y = d["Xtr"][split], d["ytr"][split]
 model = unstack(load_model(sm.input.model), split)
 x_t = as_tensor(x)
-gradients = np.stack([input_gradients(model, x_t, "prob", target=k).numpy() for k in (0, 1)])
+gradients = np.stack([input_gradients(model, x_t, "prob", target=k, dtype=torch.float64).numpy() for k in (0, 1)])
 
 
 def predict(rows_: np.ndarray) -> np.ndarray:
@@ -34,5 +35,5 @@ write_npz(
     probabilities=predict(x),
     gradients=gradients,  # (class, row, feature) over all training rows
     lime=lime,  # (drawn row, class, feature)
-    iris_usage=iris_usage(input_gradients(model, x_t, "max_prob"), sm.params.cutoff),
+    iris_usage=iris_usage(input_gradients(model, x_t, "max_prob", dtype=torch.float64), sm.params.cutoff),
 )

@@ -6,6 +6,7 @@ Per round and trial: train accuracy, test accuracy with Iris zeroed (the referen
 and with Iris in, and the Iris share of M_c[f_X] on the training rows (reference "Iris usage")."""
 
 import numpy as np
+import torch
 
 from rrr.paper.iris_cancer import iris_usage
 from rrr import accuracy, find_another_explanation, input_gradients, mlp_stack
@@ -41,7 +42,7 @@ for i, r in enumerate(results):
     metrics[f"train_accuracy_round{i}"] = np.asarray(r.train_accuracy).tolist()
     metrics[f"test_accuracy_round{i}"] = np.asarray(r.test_accuracy).tolist()
     metrics[f"test_iris_in_accuracy_round{i}"] = np.asarray(accuracy(r.model, d["Xte"], d["yte"])).tolist()
-    metrics[f"iris_usage_round{i}"] = iris_usage(input_gradients(r.model, x, "max_prob"), sm.params.cutoff).tolist()
+    metrics[f"iris_usage_round{i}"] = iris_usage(input_gradients(r.model, x, "max_prob", dtype=torch.float64), sm.params.cutoff).tolist()
     metrics[f"annotated_fraction_round{i}"] = r.mask.float().mean(dim=(-1, -2)).tolist()
     save_model(r.model, sm.output.models[i], seeds=seeds(i), l1=r.l1, round=i, train=dict(train), code=sm.params.code)
 write_json(metrics, sm.output.metrics)

@@ -2,6 +2,7 @@
 
 
 import numpy as np
+import torch
 
 from rrr import input_gradients, load_model
 from rrr.pipeline.jobs import start_job, write_npz
@@ -11,6 +12,6 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 d = np.load(sm.input.data)
 x = as_tensor(d["Xtr"])
-gradients = np.stack([input_gradients(load_model(p), x, "max_prob").numpy() for p in sm.input.models])
+gradients = np.stack([input_gradients(load_model(p), x, "max_prob", dtype=torch.float64).numpy() for p in sm.input.models])
 # gradients: (round, trial, row, feature)
 write_npz(sm.output[0], code=sm.params.code, gradients=gradients, x=d["Xtr"], y=d["ytr"])

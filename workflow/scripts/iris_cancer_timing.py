@@ -8,7 +8,7 @@ import numpy as np
 from rrr.paper.iris_cancer import lime_tabular, lime_weights
 from rrr import load_model, predict_proba, unstack
 from rrr.pipeline.jobs import start_job, write_json
-from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
+from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation, timed_repeats, timing_record
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -30,11 +30,13 @@ def lime_seconds(discretize: bool, n: int) -> float:
 
 
 n_lime = min(settings["n_timed"] or len(x), len(x))
-continuous = lime_seconds(False, n_lime)
-gradient, _ = gradient_seconds_per_explanation(model, as_tensor(x), "prob", target=0)
+repeats = sm.params.repeats
+continuous, _ = timed_repeats(lambda: (lime_seconds(False, n_lime), None), repeats)
+gradient, _ = timed_repeats(lambda: gradient_seconds_per_explanation(model, as_tensor(x), "prob", target=0), repeats)
 result = {
-    "lime_seconds_per_explanation": continuous,
-    "gradient_seconds_per_explanation": gradient,
+    **timing_record("lime", continuous),
+    **timing_record("gradient", gradient),
+    "repeats": repeats,
     "n_lime": n_lime,
     "n_gradient": len(x),
     "explainer": (
