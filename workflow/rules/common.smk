@@ -14,6 +14,7 @@ from rrr.pipeline.provenance import config_hash, git_state
 PROFILE = config["profile"]
 THREADS = config["threads"]
 MODELS_PER_JOB = config["models_per_job"]
+TABLE1_REPEATS = config["table1_repeats"]
 DATA_MIRROR = config.get("data_mirror")
 T2D = config["toy2d"]
 TC = config["toy_color"]

@@ -204,6 +204,7 @@ rule decoy_mnist_timing:
         "../../envs/rrr.yaml"
     threads: THREADS
     params:
+        repeats=TABLE1_REPEATS,  # each Table 1 cell timed this many times: its spread is the error
         lime=DM_LIME,
         n_lime=DM["n_timed_lime"],
     script:

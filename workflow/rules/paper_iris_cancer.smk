@@ -102,6 +102,7 @@ rule iris_cancer_timing:
         "../../envs/rrr.yaml"
     threads: IC_THREADS
     params:
+        repeats=TABLE1_REPEATS,  # each Table 1 cell timed this many times: its spread is the error
         split=IC["explained_split"],
         lime=IC["lime"],
         # A param, not an input: a change of another number in the file must not rerun the timing.

@@ -144,6 +144,7 @@ rule newsgroups_timing:
         "../../envs/rrr.yaml"
     threads: THREADS
     params:
+        repeats=TABLE1_REPEATS,  # each Table 1 cell timed this many times: its spread is the error
         lime=NG["lime"],
         n_lime=NG["timing"]["n_lime"],
         n_gradient=NG["timing"]["n_gradient"],

@@ -83,6 +83,7 @@ rule toy_color_lime:
     resources:
         runtime=30,
     params:
+        repeats=TABLE1_REPEATS,  # each Table 1 cell timed this many times: its spread is the error
         lime=TC["lime"],
         cutoff=TC["cutoff"],
     script:

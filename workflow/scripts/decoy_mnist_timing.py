@@ -7,7 +7,7 @@ import torch
 from rrr.paper.decoy_mnist import lime_image_explanation
 from rrr import load_model, predict_proba, unstack
 from rrr.pipeline.jobs import start_job, write_json
-from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
+from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation, timed_repeats, timing_record
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -21,14 +21,18 @@ def predict(images: np.ndarray) -> np.ndarray:
     return predict_proba(model, torch.as_tensor(images, dtype=torch.float32)).numpy()
 
 
-lime_seconds, _ = cpu_seconds_per_call(lambda row: lime_image_explanation(predict, row, settings), d["Xt"][:n_lime])
+repeats = sm.params.repeats
+lime_seconds, _ = timed_repeats(
+    lambda: cpu_seconds_per_call(lambda row: lime_image_explanation(predict, row, settings), d["Xt"][:n_lime]), repeats
+)
 x = as_tensor(d["Xt"])
-gradient_seconds, _ = gradient_seconds_per_explanation(model, x, "max_prob")
+gradient_seconds, _ = timed_repeats(lambda: gradient_seconds_per_explanation(model, x, "max_prob"), repeats)
 
 write_json(
     {
-        "lime_seconds_per_explanation": lime_seconds,
-        "gradient_seconds_per_explanation": gradient_seconds,
+        **timing_record("lime", lime_seconds),
+        **timing_record("gradient", gradient_seconds),
+        "repeats": repeats,
         "n_lime": n_lime,
         "n_gradient": len(x),
         "explainer": (

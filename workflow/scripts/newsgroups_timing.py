@@ -12,7 +12,7 @@ from lime.lime_text import LimeTextExplainer
 from rrr import load_model, unstack
 from rrr.pipeline.jobs import read_json, start_job, write_json
 from rrr.paper.newsgroups import rebuild_vectorizer, text_classifier
-from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
+from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation, timed_repeats, timing_record
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -23,19 +23,25 @@ classify = text_classifier(model, rebuild_vectorizer(text["vocabulary"], text["i
 settings, n_lime, n_gradient = sm.params.lime, sm.params.n_lime, sm.params.n_gradient
 explainer = LimeTextExplainer(class_names=text["target_names"], random_state=settings["seed"])
 documents = text["test_texts"][:n_lime]
-lime_seconds, _ = cpu_seconds_per_call(
-    lambda document: explainer.explain_instance(
-        document, classify, top_labels=1, num_features=settings["num_features"], num_samples=settings["num_samples"]
+repeats = sm.params.repeats
+lime_seconds, _ = timed_repeats(
+    lambda: cpu_seconds_per_call(
+        lambda document: explainer.explain_instance(
+            document, classify, top_labels=1, num_features=settings["num_features"],
+            num_samples=settings["num_samples"],
+        ),
+        documents,
     ),
-    documents,
+    repeats,
 )
 x = as_tensor(np.load(sm.input.data)["Xt"][:n_gradient])
-gradient_seconds, _ = gradient_seconds_per_explanation(model, x, "max_prob")
+gradient_seconds, _ = timed_repeats(lambda: gradient_seconds_per_explanation(model, x, "max_prob"), repeats)
 
 write_json(
     {
-        "lime_seconds_per_explanation": lime_seconds,
-        "gradient_seconds_per_explanation": gradient_seconds,
+        **timing_record("lime", lime_seconds),
+        **timing_record("gradient", gradient_seconds),
+        "repeats": repeats,
         "n_lime": len(documents),
         "n_gradient": len(x),
         "explainer": (

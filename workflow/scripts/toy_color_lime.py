@@ -15,7 +15,7 @@ from lime.lime_tabular import LimeTabularExplainer
 from rrr import load_model, predict_proba, unstack
 from rrr.data import corner_mask
 from rrr.pipeline.jobs import start_job, write_json, write_npz
-from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation
+from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation, timed_repeats, timing_record
 from rrr.paper.toy_color import gradient_pixels, lime_pixels, region_share
 from rrr.training import as_tensor
 
@@ -36,19 +36,25 @@ explainer = LimeTabularExplainer(
     Xt.astype(np.float64), feature_names=[str(i) for i in range(Xt.shape[1])], class_names=[0, 1],
     discretize_continuous=True, random_state=settings["random_state"],
 )
-lime_seconds, explanations = cpu_seconds_per_call(
-    lambda row: explainer.explain_instance(
-        row.astype(np.float64), predict, top_labels=1,
-        num_features=settings["num_features"], num_samples=settings["num_samples"],
+repeats = sm.params.repeats
+lime_seconds, explanations = timed_repeats(
+    lambda: cpu_seconds_per_call(
+        lambda row: explainer.explain_instance(
+            row.astype(np.float64), predict, top_labels=1,
+            num_features=settings["num_features"], num_samples=settings["num_samples"],
+        ),
+        rows,
     ),
-    rows,
+    repeats,
 )
 weights = np.zeros(rows.shape, dtype=np.float64)
 labels = np.array([e.available_labels()[0] for e in explanations], dtype=np.int64)
 for i, explanation in enumerate(explanations):
     for feature, weight in explanation.as_map()[labels[i]]:
         weights[i, feature] = weight
-gradient_seconds, gradients = gradient_seconds_per_explanation(model, as_tensor(rows), "max_prob")
+gradient_seconds, gradients = timed_repeats(
+    lambda: gradient_seconds_per_explanation(model, as_tensor(rows), "max_prob"), repeats
+)
 
 # Figure 2's dots: do both methods point at the corners, and at the same pixels?
 dots_lime = lime_pixels(weights, settings["top_features"])
@@ -65,8 +71,9 @@ write_npz(
 )
 write_json(
     {
-        "lime_seconds_per_explanation": lime_seconds,
-        "gradient_seconds_per_explanation": gradient_seconds,
+        **timing_record("lime", lime_seconds),
+        **timing_record("gradient", gradient_seconds),
+        "repeats": repeats,
         "n_lime": len(rows),
         "n_gradient": len(rows),
         "explainer": (
