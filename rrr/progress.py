@@ -98,7 +98,7 @@ class ProgressLogger:
     """A training callback that reports :class:`Progress` as it comes.
 
     Writes :meth:`Progress.line` to ``stream`` (default: ``sys.stderr`` at call time, i.e. a job's
-    log) at most once per ``every_seconds`` (always the first and last step of a training), flushed
+    log) at most once per ``every_seconds`` (always a training's first and last record), flushed
     so ``tail -f`` shows it at once. With ``bar=True`` (default: when ``stream`` is a terminal) it
     draws a tqdm bar instead, one per training.
     """
@@ -118,6 +118,7 @@ class ProgressLogger:
         self._bar_wanted = bar
         self._clock = clock
         self._last: float | None = None
+        self._step, self._trainer = 0, ""  # the last record's: a lower step or another trainer starts a new training
         self._bar = None
         self._bar_step = 0
 
@@ -131,8 +132,9 @@ class ProgressLogger:
             self._draw(progress, stream)
             return
         now = self._clock()
-        first, last = progress.step <= 1 or self._last is None, progress.step >= progress.steps
-        if first or last or now - self._last >= self.every_seconds:  # type: ignore[operator]
+        new = self._last is None or progress.step <= self._step or progress.trainer != self._trainer
+        self._step, self._trainer = progress.step, progress.trainer
+        if new or progress.step >= progress.steps or now - self._last >= self.every_seconds:  # type: ignore[operator]
             print(progress.line(), file=stream, flush=True)
             self._last = now
 

@@ -146,8 +146,11 @@ def test_the_logger_writes_at_most_once_per_interval_but_always_the_first_and_la
     for step in range(1, 11):
         now[0] = 3.0 * step
         logger(Progress("t", step, 10, step, 10, {}, None, now[0]))
+    now[0] += 1.0  # a second training (an FAE round) starts at once: its first record is written too
+    logger(Progress("t", 2, 10, 1, 5, {}, None, 1.0))
+    logger(Progress("t", 4, 10, 2, 5, {}, None, 1.5))
     steps = [line.split(",")[0] for line in out.getvalue().splitlines()]
-    assert steps == ["t: step 1/10", "t: step 5/10", "t: step 9/10", "t: step 10/10"]
+    assert steps == ["t: step 1/10", "t: step 5/10", "t: step 9/10", "t: step 10/10", "t: step 2/10"]
     with pytest.raises(ValueError, match="every_seconds"):
         ProgressLogger(-1)
 
