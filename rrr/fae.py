@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 from torch import nn
 
 from rrr.explanations import input_gradients, largest_gradient_mask
+from rrr.progress import Progress, ProgressCallback
 from rrr.training import ArrayLike, History, accuracy, as_tensor, fit
 from rrr.validation import check_count, check_nonnegative, model_device
 
@@ -55,6 +56,7 @@ def find_another_explanation(
     cutoff: float = 0.67,
     x_test: ArrayLike | None = None,
     y_test: ArrayLike | None = None,
+    callback: ProgressCallback | None = None,
     **fit_kwargs: object,
 ) -> list[FAERound]:
     """Run ``rounds`` models: θ0 with A=0, then θ_i with A_i = M_c[f_X|θ_{i-1}] ∪ A_{i-1}.
@@ -62,7 +64,8 @@ def find_another_explanation(
     ``make_model(i)`` returns a freshly initialized model for round i. ``l1`` is the λ1 of
     rounds 1, 2, … (one value, or one per round: the paper's Toy Color run uses 1e3 then 1e6).
     Extra keyword arguments go to :func:`rrr.fit`, which checks ``x``, ``y`` and them;
-    bad arguments raise ``TypeError``/``ValueError`` naming them.
+    bad arguments raise ``TypeError``/``ValueError`` naming them. ``callback`` (:mod:`rrr.progress`)
+    hears every round's epochs, its trainer named ``rrr.fit round i/rounds``.
     """
     x_t = as_tensor(x)
     _validate(rounds, l1, cutoff, x_test, y_test)
@@ -73,11 +76,19 @@ def find_another_explanation(
     results: list[FAERound] = []
     for i in range(rounds):
         lam = 0.0 if i == 0 else schedule[i - 1]
-        model, history = fit(make_model(i), x_t, y, mask if i else None, l1=lam, **fit_kwargs)  # type: ignore[arg-type]
+        report = None if callback is None else _round_callback(callback, i + 1, rounds)
+        model, history = fit(
+            make_model(i), x_t, y, mask if i else None, l1=lam, callback=report, **fit_kwargs  # type: ignore[arg-type]
+        )
         test_acc = None if x_test is None else accuracy(model, x_test, y_test)  # type: ignore[arg-type]
         results.append(FAERound(model, mask.clone(), history, lam, accuracy(model, x_t, y), test_acc))
         mask = mask | explanation_mask(model, x_t, cutoff).to(mask.device)
     return results
+
+
+def _round_callback(callback: ProgressCallback, round_: int, rounds: int) -> ProgressCallback:
+    """``callback`` with the round named in each record's trainer."""
+    return lambda p: callback(replace(p, trainer=f"{p.trainer} round {round_}/{rounds}"))
 
 
 def _validate(rounds: int, l1: object, cutoff: float, x_test: object, y_test: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from torch import nn
 
 from rrr.losses import Reduction, annotated_entries, any_penalty_weight, objective_terms
 from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
+from rrr.progress import Progress, ProgressCallback, summarize
 from rrr.validation import (
     check_choice,
     check_count,
@@ -108,6 +110,7 @@ def fit(
     shuffle: bool = False,
     always_include: ArrayLike | None = None,
     fused: bool = True,
+    callback: ProgressCallback | None = None,
 ) -> tuple[nn.Module, History]:
     """Train ``model`` on the RRR objective with Adam (β=(0.9, 0.999), ε=1e-8).
 
@@ -116,7 +119,8 @@ def fit(
     ``shuffle=True`` reshuffles each epoch with ``seed``. ``always_include`` lists rows
     appended to every minibatch (oversampling the annotated examples). ``fused`` computes the
     right-reasons term in a fused form (:mod:`rrr.fused`: the same numbers in fewer passes);
-    ``fused=False`` takes it as :func:`rrr.loss_terms` writes it.
+    ``fused=False`` takes it as :func:`rrr.loss_terms` writes it. ``callback`` gets a :class:`rrr.progress.Progress`
+    after each epoch (the epoch's terms and running accuracy, mean over a stack; it changes no number).
 
     For a stacked model (``n_models=S``) ``x`` is ``(S, N, ...)`` or shared ``(N, ...)``,
     and ``l1`` may be a sequence of S values: this trains S independent models at once.
@@ -165,6 +169,7 @@ def fit(
     history = History()
     guard = DivergenceGuard("rrr.fit", "lower lr or l1")
     model.train()
+    start = time.perf_counter()
     for epoch in range(epochs):
         order = torch.randperm(n, generator=generator) if shuffle else None
         ra_sum = rr_sum = 0.0
@@ -200,8 +205,19 @@ def fit(
         history.right_answers.append(_item(ra_sum))
         history.right_reasons.append(_item(rr_sum))
         history.running_accuracy.append(_item(correct) / seen)
+        if callback is not None:
+            _report(callback, history, epoch + 1, epochs, n_batches, time.perf_counter() - start)
     model.eval()
     return model, history
+
+
+def _report(
+    callback: ProgressCallback, history: History, epoch: int, epochs: int, n_batches: int, elapsed: float
+) -> None:
+    """Hand ``callback`` the epoch just recorded in ``history`` (values already on the host: no extra work)."""
+    terms = {name: summarize(getattr(history, name)[-1]) for name in ("right_answers", "right_reasons")}
+    callback(Progress("rrr.fit", epoch * n_batches, epochs * n_batches, epoch, epochs, terms,
+                      summarize(history.running_accuracy[-1]), elapsed))
 
 
 def _describe(terms: object) -> str:

@@ -65,7 +65,7 @@ def _modules() -> list[Path]:
 def test_the_top_level_holds_the_method_and_the_machinery_lives_in_rrr_pipeline():
     top = {p.stem for p in PACKAGE.glob("*.py")}
     assert top == {"__init__", "_moved", "allocator", "atomic", "balance", "explanations", "fae", "fused", "losses",
-                   "models", "numerics", "training", "validation"}
+                   "models", "numerics", "progress", "training", "validation"}
     assert {"claims", "configcheck", "fingerprint", "jobs", "provenance", "walltime"} <= {
         p.stem for p in (PACKAGE / "pipeline").glob("*.py")}
     for path in PACKAGE.glob("*.py"):  # the method needs neither the machinery nor the chapters

@@ -41,6 +41,7 @@ from torch import nn
 from rrr.explanations import explained_output
 from rrr.atomic import atomic_path
 from rrr.numerics import check_finite
+from rrr.progress import Progress, ProgressCallback
 
 # The two readings of the reference's "insensitive" models (module docstring; README, adversarial chapter).
 INSENSITIVE_VARIANTS = ("insensitive-cs", "insensitive-dbl")
@@ -210,6 +211,7 @@ def train_cnn(
     on_log: Callable[[dict], None] | None = None,
     checkpoint: str | Path | None = None,
     checkpoint_every: int = 2500,
+    callback: ProgressCallback | None = None,
 ) -> list[dict]:
     """Adam on sequential, unshuffled minibatches (reference §5.3); returns a training log.
 
@@ -221,6 +223,7 @@ def train_cnn(
     saved there (atomically) every ``checkpoint_every`` batches and at the end, and a later call with the
     same path, model, data, objective and settings resumes from it: the final weights, optimizer and RNG
     state are those of an uninterrupted run. The caller deletes the file once it has kept the model.
+    ``callback`` gets a :class:`rrr.progress.Progress` with each log row (its loss and batch accuracy).
     """
     device = x.device
     torch.manual_seed(seed)
@@ -268,6 +271,9 @@ def train_cnn(
                 log.append(row)
                 if on_log:
                     on_log(row)
+                if callback is not None:
+                    callback(Progress("train_cnn", step, total, epoch + 1, epochs, {"loss": row["loss"]},
+                                      row["batch_accuracy"], row["seconds"]))
             if checkpoint is not None and step % checkpoint_every == 0 and step < total:
                 save()
         # The loss is read on logging steps only (one sync each); the weights at every epoch's end and the last.

@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from rrr.atomic import atomic_path
+from rrr.progress import TransferProgress
 
 MIRROR_ENV = "RRR_DATA_MIRROR"
 CHUNK = 1 << 20
 DOWNLOAD_TIMEOUT_S = 60
+MIRROR_PROGRESS_BYTES = 64 << 20  # mirror copies this large report progress (downloads always do)
 
 _HOW_TO_MIRROR = (
     f"set `data_mirror` in the config or the {MIRROR_ENV} environment variable to a "
@@ -198,8 +200,12 @@ def _umask() -> int:
     return mask
 
 
-def _write_verified(src: BinaryIO, dest: Path, spec: FileSpec, source: str) -> None:
+def _write_verified(
+    src: BinaryIO, dest: Path, spec: FileSpec, source: str, progress: TransferProgress | None = None
+) -> None:
     """Stream ``src`` to a temp file next to ``dest``; move it into place only if verified.
+
+    ``progress`` (if given) counts the bytes as they come: lines to stderr, i.e. the job's log, or a tqdm bar.
 
     The file gets the mode any new file would (0666 less the umask, e.g. 0644), not the
     private 0600 of ``mkstemp``: raw data shared on a cluster is read by the whole group.
@@ -211,6 +217,10 @@ def _write_verified(src: BinaryIO, dest: Path, spec: FileSpec, source: str) -> N
             while chunk := src.read(CHUNK):
                 h.update(chunk)
                 out.write(chunk)
+                if progress is not None:
+                    progress.update(len(chunk))
+        if progress is not None:
+            progress.close()
         if h.hexdigest() != spec.checksum:
             raise ChecksumError(
                 _mismatch_message(spec.name, source, spec.algorithm, spec.checksum, h.hexdigest())
@@ -235,8 +245,10 @@ def _from_mirror(mirror_dir: Path, dest_dir: Path, spec: FileSpec) -> tuple[File
     for v in spec.variants:
         src = mirror_dir / v.name
         if src.is_file():
+            size = src.stat().st_size
+            progress = TransferProgress(f"copying {src}", size) if size >= MIRROR_PROGRESS_BYTES else None
             with open(src, "rb") as f:
-                _write_verified(f, dest_dir / v.name, v, str(src))
+                _write_verified(f, dest_dir / v.name, v, str(src), progress)
             return v, str(src)
     tried = ", ".join(str(mirror_dir / v.name) for v in spec.variants)
     urls = ", ".join(u for v in spec.variants for u in v.urls) or "none known"
@@ -252,7 +264,8 @@ def _download(dest_dir: Path, spec: FileSpec) -> tuple[FileSpec, str]:
         for url in v.urls:
             try:
                 with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as resp:
-                    _write_verified(resp, dest_dir / v.name, v, url)
+                    progress = TransferProgress(f"downloading {url}", _length(resp))
+                    _write_verified(resp, dest_dir / v.name, v, url, progress)
                 return v, url
             except (urllib.error.URLError, OSError) as e:
                 failures.append(f"{url} ({e})")
@@ -260,6 +273,12 @@ def _download(dest_dir: Path, spec: FileSpec) -> tuple[FileSpec, str]:
         f"could not download {spec.name} and no data mirror is configured; tried: "
         f"{'; '.join(failures) or 'no URL known'}. To work offline, {_HOW_TO_MIRROR}."
     )
+
+
+def _length(resp: object) -> int | None:
+    """The response's Content-Length, None when the server sends none."""
+    length = getattr(resp, "length", None)
+    return int(length) if isinstance(length, int) and length >= 0 else None
 
 
 def fetch(dataset: str, dest_dir: Path, mirror: Path | None = None) -> list[Path]:

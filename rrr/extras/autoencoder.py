@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
+from rrr.progress import Progress, ProgressCallback
 
 
 class ConvAutoencoder(nn.Module):
@@ -88,12 +89,14 @@ def fit_autoencoder(
     lr: float = 1e-3,
     supervision_weight: float = 1.0,
     seed: int = 0,
+    callback: ProgressCallback | None = None,
 ) -> tuple[ConvAutoencoder, AutoencoderHistory]:
     """Adam on reconstruction MSE + ``supervision_weight`` · MSE(z[:, :k], standardized factors).
 
     ``factors`` is (N, k) with k = ``n_supervised``; their mean and sd are stored in the model.
     Raises :class:`rrr.TrainingDivergedError` when the objective or the parameters stop being
-    finite, and warns once if the objective explodes (see :func:`rrr.fit`).
+    finite, and warns once if the objective explodes (see :func:`rrr.fit`). ``callback`` gets a
+    :class:`rrr.progress.Progress` after each epoch.
     """
     x = as_tensor(images, torch.float32)
     t = as_tensor(factors, torch.float32)
@@ -125,6 +128,11 @@ def fit_autoencoder(
         guard.parameters(model, f"the end of epoch {epoch + 1} (after its last step)")
         history.reconstruction.append(rec_sum / len(x))
         history.supervision.append(sup_sum / len(x))
+        if callback is not None:
+            n_batches = -(-len(x) // batch_size)
+            terms = {"reconstruction": history.reconstruction[-1], "supervision": history.supervision[-1]}
+            callback(Progress("fit_autoencoder", (epoch + 1) * n_batches, epochs * n_batches, epoch + 1, epochs,
+                              terms, None, time.perf_counter() - start))
     model.eval()
     history.seconds = time.perf_counter() - start
     return model, history

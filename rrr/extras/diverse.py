@@ -15,6 +15,7 @@ The penalty is minimized by orthogonal decision boundaries and is soft near orth
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rrr.explanations import GRADIENT_KINDS, GradientKind, explained_output
+from rrr.progress import Progress, ProgressCallback
 from rrr.training import ArrayLike, DivergenceGuard, accuracy, as_tensor
 from rrr.validation import (
     check_choice,
@@ -125,6 +127,7 @@ def train_diverse_models(
     lr: float = 1e-3,
     shuffle: bool = True,
     seed: int = 0,
+    callback: ProgressCallback | None = None,
 ) -> tuple[list[nn.Module], DiverseHistory]:
     """Train ``models`` jointly (one Adam optimizer) so that they are accurate for different reasons.
 
@@ -138,6 +141,7 @@ def train_diverse_models(
     Arguments are checked once (``TypeError``/``ValueError`` naming the argument). Raises
     :class:`rrr.TrainingDivergedError` when the objective (every step) or the parameters (after
     every epoch) stop being finite, and warns once if the objective explodes (see :func:`rrr.fit`).
+    ``callback`` gets a :class:`rrr.progress.Progress` after each epoch (terms and accuracy: mean over models).
     """
     models = list(models)
     x_t, y_t = as_tensor(x), as_tensor(y)
@@ -154,6 +158,7 @@ def train_diverse_models(
     guard = DivergenceGuard("rrr.train_diverse_models", "lower lr or lambda_overlap")
     for m in models:
         m.train()
+    n_batches, start = -(-n // batch_size), time.perf_counter()
     for epoch in range(epochs):
         order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
         ce_sum, overlap_sum = np.zeros(len(models)), 0.0
@@ -183,6 +188,10 @@ def train_diverse_models(
         history.cross_entropy.append(ce_sum / n)
         history.overlap.append(overlap_sum / (n * n_pairs))
         history.train_accuracy.append(np.array([accuracy(m, x_t, y_t) for m in models]))
+        if callback is not None:
+            terms = {"cross_entropy": float(np.mean(history.cross_entropy[-1])), "overlap": history.overlap[-1]}
+            callback(Progress("train_diverse_models", (epoch + 1) * n_batches, epochs * n_batches, epoch + 1, epochs,
+                              terms, float(np.mean(history.train_accuracy[-1])), time.perf_counter() - start))
     for m in models:
         m.eval()
     return models, history

@@ -28,6 +28,7 @@ from torch import nn
 
 from rrr.explanations import GradientKind, explained_output
 from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
+from rrr.progress import Progress, ProgressCallback, summarize
 
 Penalty = Literal["none", "l1_norm", "l2_norm", "hessian", "hessian_estimate"]
 PENALTIES: tuple[str, ...] = ("none", "l1_norm", "l2_norm", "hessian", "hessian_estimate")
@@ -172,6 +173,7 @@ def fit_input_penalty(
     seed: int = 0,
     sigma: float = 0.01,
     n_samples: int = 1,
+    callback: ProgressCallback | None = None,
 ) -> tuple[nn.Module, PenaltyHistory]:
     """Adam on mean cross-entropy + λ · mean penalty, shuffled minibatches.
 
@@ -179,6 +181,7 @@ def fit_input_penalty(
     the stack's objective is the sum of the models' objectives, i.e. S independent trainings.
     Raises :class:`rrr.TrainingDivergedError` when the objective (every step) or the parameters
     (after every epoch) stop being finite, and warns once if the objective explodes (see :func:`rrr.fit`).
+    ``callback`` gets a :class:`rrr.progress.Progress` after each epoch (mean terms over a stack).
     """
     penalty = _penalty_name(penalty)
     x_t, y_t = as_tensor(x), as_tensor(y).long()
@@ -189,6 +192,7 @@ def fit_input_penalty(
     history = PenaltyHistory()
     guard = DivergenceGuard("rrr.extras.hessian.fit_input_penalty", "lower lr or lam")
     n = len(y_t)
+    n_batches = -(-n // batch_size)
     start = time.perf_counter()
     model.train()
     for epoch in range(epochs):
@@ -210,6 +214,10 @@ def fit_input_penalty(
         guard.parameters(model, f"the end of epoch {epoch + 1} (after its last step)")
         history.cross_entropy.append((ce_sum / n).numpy().copy())
         history.penalty.append((pen_sum / n).numpy().copy())
+        if callback is not None:
+            terms = {"cross_entropy": summarize(history.cross_entropy[-1]), "penalty": summarize(history.penalty[-1])}
+            callback(Progress("fit_input_penalty", (epoch + 1) * n_batches, epochs * n_batches, epoch + 1, epochs,
+                              terms, None, time.perf_counter() - start))
     model.eval()
     history.seconds = time.perf_counter() - start
     return model, history

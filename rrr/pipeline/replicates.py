@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rrr.models import MLP, concat_stacks, mlp_stack
+from rrr.progress import ProgressCallback
 from rrr.training import ArrayLike, History, accuracy, as_tensor, fit
 
 
@@ -23,6 +24,7 @@ def train_replicates(
     hidden: Sequence[int] = (50, 30),
     evaluate: Mapping[str, tuple[ArrayLike, ArrayLike]] = {},
     shuffle_seed: int | None = None,
+    callback: ProgressCallback | None = None,
 ) -> tuple[MLP, History, dict]:
     """Train one model per seed, all at once as a stack, and measure them.
 
@@ -30,14 +32,17 @@ def train_replicates(
     ``train_accuracy``, ``<name>_accuracy`` for each ``evaluate`` set, the first
     minibatch's right-answers and right-reasons terms, and the wall-clock training time.
     ``shuffle_seed`` (default ``seeds[0]``) orders the minibatches when ``train`` shuffles: a job that trains part of
-    a sweep passes the whole sweep's, so that its models equal the whole sweep's.
+    a sweep passes the whole sweep's, so that its models equal the whole sweep's. ``callback`` goes to
+    :func:`rrr.fit` (progress per epoch, :mod:`rrr.progress`); it changes no number.
     """
     x_t, y_t = as_tensor(x), as_tensor(y).long()
     n_classes = int(y_t.max().item()) + 1
     model = mlp_stack(x_t.shape[-1], n_classes, seeds, hidden)
     start = time.perf_counter()
     shuffle = int(seeds[0] if shuffle_seed is None else shuffle_seed)
-    model, history = fit(model, x_t, y_t, mask, l1=l1, seed=shuffle, **train)  # type: ignore[arg-type]
+    model, history = fit(
+        model, x_t, y_t, mask, l1=l1, seed=shuffle, callback=callback, **train  # type: ignore[arg-type]
+    )
     seconds = time.perf_counter() - start
     metrics: dict = {
         "seeds": list(map(int, seeds)),

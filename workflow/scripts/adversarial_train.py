@@ -26,9 +26,11 @@ from rrr.adversarial.defenses import (
     train_cnn,
 )
 from rrr.pipeline.jobs import start_job, write_csv, write_json, write_text
+from rrr.progress import log_progress
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 device = resolve_device(p.device)
 data = AdversarialData.load(sm.input.data)
@@ -59,7 +61,7 @@ for seed, path in zip(p.seeds, sm.output.models):
     history = train_cnn(model, x, y, objective, batches=p.batches, batch_size=train["batch_size"], lr=train["lr"],
                         adam_eps=train["adam_eps"], seed=init, log_every=train["log_every"],
                         on_log=lambda row: print(row, flush=True), checkpoint=checkpoint,
-                        checkpoint_every=sm.config["adversarial"]["train"]["checkpoint_every"])
+                        checkpoint_every=sm.config["adversarial"]["train"]["checkpoint_every"], callback=progress)
     seconds = history[-1]["seconds"]  # the last batch's row: time before a resume included
     histories.append(pd.DataFrame(history).assign(seed=seed))
     scores = {"clean_accuracy": accuracy(model, xt, data.yt[: len(xt)]),

@@ -12,10 +12,12 @@ import torch
 from rrr import explanation_mask, load_model, save_model, stack, unstack
 from rrr.pipeline.replicates import train_replicates
 from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.progress import log_progress
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 d = np.load(sm.input.data)
 x, y = as_tensor(d["X"]), d["y"]
@@ -40,6 +42,7 @@ model, history, metrics = train_replicates(
     train=p.train,
     evaluate={"test": (d["Xt"], d["yt"])},
     shuffle_seed=1000 * r + p.seeds[0],
+    callback=progress,
 )
 masked = torch.count_nonzero(mask, dim=(1, 2))
 on_swatch = torch.count_nonzero(mask & torch.as_tensor(d["E"]), dim=(1, 2))

@@ -10,10 +10,12 @@ import numpy as np
 
 from rrr.pipeline.replicates import train_replicates
 from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.progress import log_progress
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)
 if condition == "baseline":
@@ -31,6 +33,7 @@ model, history, metrics = train_replicates(
     train=sm.params.train,
     shuffle_seed=sm.params.shuffle_seed,
     evaluate=evaluate,
+    callback=progress,
 )
 metrics["condition"] = condition
 save_model(model, sm.output.model, seeds=sm.params.seeds, l1=l1, train=dict(sm.params.train), code=sm.params.code)

@@ -22,10 +22,12 @@ from rrr.extras.diverse import (
     train_diverse_models,
 )
 from rrr.pipeline.jobs import save_torch, start_job, write_json, write_npz
+from rrr.progress import log_progress
 from rrr.models import smooth_mlp
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg = sm.params.cfg
 seeds = cfg["seeds"]
 X, y = quadrant_grid(cfg["grid"], cfg["extent"], cfg["data_seed"])
@@ -65,6 +67,7 @@ rounds = rrr.find_another_explanation(
     l1=fae["l1"],
     cutoff=fae["cutoff"],
     **fae["train"],
+    callback=progress,
 )
 seq_seconds = time.perf_counter() - start
 mask = rounds[1].mask  # A for the second model: M_c of the first
@@ -102,6 +105,7 @@ for s in seeds:
         batch_size=div["batch_size"],
         lr=div["lr"],
         seed=s,
+        callback=progress,
     )
     row = pair_metrics(*pair)
     row["overlap_first_epoch"], row["overlap_last_epoch"] = history.overlap[0], history.overlap[-1]

@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from rrr.pipeline.jobs import save_torch, start_job, write_csv, write_json, write_npz
+from rrr.progress import log_progress
 from rrr.extras.hessian import (
     evaluate_penalty,
     fit_input_penalty,
@@ -25,6 +26,7 @@ from rrr.training import accuracy
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg = sm.params.cfg
 seeds, lambdas = cfg["seeds"], cfg["lambdas"]
 S, L = len(seeds), len(lambdas)
@@ -73,6 +75,7 @@ for name, penalty in (("gradient", "l2_norm"), ("hessian", "hessian")):
         batch_size=cfg["batch_size"],
         lr=cfg["lr"],
         seed=seeds[0],
+        callback=progress,
     )
     trained[name] = model
     ce, pen = history.cross_entropy[-1], history.penalty[-1]

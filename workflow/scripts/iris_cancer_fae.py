@@ -11,11 +11,13 @@ import torch
 from rrr.paper.iris_cancer import iris_usage
 from rrr import accuracy, find_another_explanation, input_gradients, mlp_stack
 from rrr.pipeline.jobs import start_job, write_json
+from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 fae, train = sm.params.fae, sm.params.train
 d = np.load(sm.input.data)
 x = as_tensor(d["Xtr"])
@@ -36,6 +38,7 @@ results = find_another_explanation(
     x_test=d["Xte_out"],
     y_test=d["yte"],
     **train,
+    callback=progress,
 )
 metrics = {"n_trials": n_trials, "rounds": rounds, "l1": fae["l1"]}
 for i, r in enumerate(results):

@@ -14,11 +14,13 @@ from rrr import input_gradients
 from rrr.data.iris_cancer import iris_mask
 from rrr.pipeline.replicates import train_replicates
 from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)
 n_splits, n_train = d["ytr"].shape
@@ -33,6 +35,7 @@ model, history, metrics = train_replicates(
     l1=l1,
     train=sm.params.train,
     evaluate={"test": (d["Xte"], d["yte"]), "test_iris_out": (d["Xte_out"], d["yte"])},
+    callback=progress,
 )
 # Explanations in float64, as the authors measured them: float32 loses ∂p̂/∂x of confident rows to round-off.
 test_grads = input_gradients(model, as_tensor(d["Xte"]), "max_prob", dtype=torch.float64)

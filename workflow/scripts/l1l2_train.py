@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from rrr.pipeline.jobs import start_job, write_json
+from rrr.progress import log_progress
 from rrr.extras.hessian import fit_input_penalty
 from rrr.models import pack_states, save_tensors
 from rrr.training import accuracy
@@ -16,6 +17,7 @@ from rrr.extras.vgg import vgg
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg, norm = sm.params.cfg, sm.wildcards.norm
 d = np.load(sm.input.data)
 X, Xt = torch.tensor(d["X"] / 255.0, dtype=torch.float32), torch.tensor(d["Xt"] / 255.0, dtype=torch.float32)
@@ -31,7 +33,7 @@ for lam in axis:
     for s in cfg["seeds"]:
         model = vgg(cfg["arch"], channels, n_classes, side, seed=s)
         model, history = fit_input_penalty(
-            model, X, y, penalty=norm, lam=scale * lam, output="loss", seed=s, **cfg["train"]
+            model, X, y, penalty=norm, lam=scale * lam, output="loss", seed=s, **cfg["train"], callback=progress
         )
         metrics["train_seconds"] += history.seconds
         entries.append({"seed": s, "lambda": lam, "state_dict": model.state_dict()})

@@ -4,13 +4,16 @@ import numpy as np
 
 from rrr.pipeline.replicates import train_replicates
 from rrr.pipeline.jobs import read_json, start_job, write_csv, write_json
+from rrr.progress import log_progress
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 d = np.load(sm.input.data)
 model, history, metrics = train_replicates(
-    d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train, evaluate={"test": (d["Xt"], d["yt"])}
+    d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train,
+    evaluate={"test": (d["Xt"], d["yt"])}, callback=progress,
 )
 text = read_json(sm.input.text)
 metrics.update(

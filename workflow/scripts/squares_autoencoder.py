@@ -7,10 +7,12 @@ import torch
 from rrr.extras.autoencoder import ConvAutoencoder, factor_correlations, fit_autoencoder
 from rrr.data.squares import FACTORS
 from rrr.pipeline.jobs import start_job, write_json
+from rrr.progress import log_progress
 from rrr.models import save_tensors
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg = sm.params.cfg
 d = np.load(sm.input.data)
 supervised = [FACTORS.index("size"), FACTORS.index("shade")]
@@ -26,6 +28,7 @@ ae, history = fit_autoencoder(
     lr=cfg["lr"],
     supervision_weight=cfg["supervision_weight"],
     seed=cfg["seed"],
+    callback=progress,
 )
 z = ae.codes(d["ae_test"])
 with torch.no_grad():

@@ -13,11 +13,13 @@ import rrr
 from rrr.extras.autoencoder import ConvAutoencoder
 from rrr.extras.diverse import gradient_cosines, train_diverse_models
 from rrr.pipeline.jobs import save_torch, start_job, write_json
+from rrr.progress import log_progress
 from rrr.models import load_tensors
 from rrr.models import smooth_mlp
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg, kind = sm.params.cfg, sm.wildcards.kind
 d = np.load(sm.input.data)
 state, saved = load_tensors(sm.input.autoencoder)  # weights_only: no pickled code runs
@@ -54,6 +56,7 @@ for seed in cfg["seeds"]:
                 epochs=train["epochs"],
                 batch_size=train["batch_size"],
                 lr=train["lr"],
+                callback=progress,
             )
             record(prefix, net, inputs)
             states.append({"seed": seed, "model": prefix, "state_dict": net.state_dict()})
@@ -69,6 +72,7 @@ for seed in cfg["seeds"]:
             batch_size=train["batch_size"],
             lr=train["lr"],
             seed=seed,
+            callback=progress,
         )
         # Name the pair's members by the test split each does better on.
         size_first = rrr.accuracy(pair[0], codes["test_size"], labels["test_size"]) >= rrr.accuracy(

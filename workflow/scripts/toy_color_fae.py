@@ -11,12 +11,14 @@ import numpy as np
 
 from rrr import find_another_explanation, input_gradients, mlp_stack
 from rrr.pipeline.jobs import start_job, write_json, write_npz
+from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import rule_scores
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 d = np.load(sm.input.data)
 seeds = list(p.seeds)
@@ -33,6 +35,7 @@ start = time.perf_counter()
 rounds = find_another_explanation(
     lambda i: mlp_stack(x.shape[-1], 2, round_seeds(i)), x_stacked, y_stacked, rounds=p.rounds,
     l1=p.l1, cutoff=p.cutoff, x_test=d["Xt"], y_test=d["yt"], **p.train,
+    callback=progress,
 )
 metrics: dict = {"seeds": seeds, "rounds": len(rounds), "train_seconds": time.perf_counter() - start}
 grid = as_tensor(d["Xt"][: p.grid_rows])

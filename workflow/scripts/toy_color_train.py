@@ -9,18 +9,21 @@ import torch
 
 from rrr.pipeline.replicates import train_replicates
 from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import condition_masks, rule_scores
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 condition = sm.wildcards.condition
 d = np.load(sm.input.data)
 feature_mask = condition_masks()[condition]
 mask = None if feature_mask is None else torch.as_tensor(feature_mask).expand(*d["X"].shape)
 l1 = sm.params.l1
 model, history, metrics = train_replicates(
-    d["X"], d["y"], mask, seeds=sm.params.seeds, l1=l1, train=sm.params.train, evaluate={"test": (d["Xt"], d["yt"])}
+    d["X"], d["y"], mask, seeds=sm.params.seeds, l1=l1, train=sm.params.train,
+    evaluate={"test": (d["Xt"], d["yt"])}, callback=progress,
 )
 metrics.update(rule_scores(model, d["Xt"][: sm.params.score_rows], sm.params.cutoff))
 metrics.update(condition=condition, annotated_features=int(0 if feature_mask is None else feature_mask.sum()))

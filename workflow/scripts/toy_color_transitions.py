@@ -14,6 +14,7 @@ import torch
 from rrr import fit, mlp_stack
 from rrr.data import corner_mask
 from rrr.pipeline.jobs import start_job, write_json
+from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import first_rows_masks, log_grid, rule_scores
 from rrr.training import accuracy
@@ -21,6 +22,7 @@ from rrr.training import accuracy
 HYBRID_SHARE = 0.2  # a model is a hybrid of both rules when each holds at least 20% of its M_0.67 pixels
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 d = np.load(sm.input.data)
 X, y = d["X"], d["y"]
@@ -45,7 +47,9 @@ else:
 # hybrid band than the reference's (0.087 vs 0.147 of the grid, 3 sweeps each; docs/status-notes.md).
 model = mlp_stack(X.shape[-1], 2, [s + 1000 * i for i in range(len(values)) for s in seeds])
 start = time.perf_counter()
-model, history = fit(model, X, y, mask, l1=l1, always_include=always_include, seed=seeds[0], **p.train)
+model, history = fit(
+    model, X, y, mask, l1=l1, always_include=always_include, seed=seeds[0], callback=progress, **p.train
+)
 seconds = time.perf_counter() - start
 scores = rule_scores(model, d["Xt"][: p.score_rows], p.cutoff)
 metrics = {
