@@ -293,6 +293,8 @@ def verdict(
         null_value = float(np.mean(null))
     null_t = transform(float(null_value)) if null_value is not None else None
 
+    if compare == "approx" and null_t is None and not claim.get("not_comparable"):
+        raise ValueError("an approx claim needs a null_value or null_metric (what it would be were it wrong)")
     note = ""
     short = _shortfalls(claim, n, config)
     other = _substitutes(claim, config)
@@ -307,8 +309,6 @@ def verdict(
     elif ours_low == 0.0 and ours_high == 0.0:  # a single value, or identical ones, with no model of their error
         result, note = "inconclusive", NO_ERROR
     elif compare == "approx":
-        if null_t is None:
-            raise ValueError("an approx claim needs a null_value or null_metric (what it would be were it wrong)")
         if not low <= paper_t <= high:
             result = "differs"
         elif low <= null_t <= high:
