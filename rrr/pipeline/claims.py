@@ -49,6 +49,27 @@ def read_metric(metrics_root: Path, metric: str) -> np.ndarray:
     return np.atleast_1d(np.asarray(data[key], dtype=float))
 
 
+STATISTICS = ("abs_deviation", "sd_over_rounds")
+
+
+def summarize(values: np.ndarray, statistic: str | None) -> np.ndarray:
+    """A claim's ``statistic`` of its metric's values, so that a claim about spread has one value per run.
+
+    ``abs_deviation``: each run's absolute deviation from the runs' mean (a difference of two says which metric
+    varies more, paired run by run). ``sd_over_rounds``: a [round][seed] list's sd over the rounds after the
+    first (round 0 is the unpenalized model), one per seed.
+    """
+    if statistic is None:
+        return values
+    if statistic == "abs_deviation":
+        return np.abs(values - values.mean())
+    if statistic == "sd_over_rounds":
+        if values.ndim != 2 or values.shape[0] < 3:
+            raise ValueError("sd_over_rounds needs a [round][seed] list with at least 3 rounds")
+        return values[1:].std(axis=0, ddof=1)
+    raise ValueError(f"unknown statistic {statistic!r} ({', '.join(STATISTICS)})")
+
+
 def read_n_seeds(metrics_root: Path, metric: str) -> int | None:
     """How many seeds a metrics file's lists pool (its ``"seeds"`` list), or None when it does not say."""
     seeds = json.loads(metric_path(metrics_root, metric).read_text()).get("seeds")
@@ -368,8 +389,9 @@ def _judge(claim_id: str, claim: Mapping, metrics_root: Path, config: Mapping | 
     """:func:`verdict` on the claim's metrics as ``metrics_root`` holds them."""
 
     def read(key: str, minus_key: str) -> tuple[np.ndarray, np.ndarray | None]:
-        return read_metric(metrics_root, claim[key]), (
-            read_metric(metrics_root, claim[minus_key]) if claim.get(minus_key) else None
+        statistic = claim.get("statistic") if key == "metric" else None
+        return summarize(read_metric(metrics_root, claim[key]), statistic), (
+            summarize(read_metric(metrics_root, claim[minus_key]), statistic) if claim.get(minus_key) else None
         )
 
     values, minus = read("metric", "minus")
