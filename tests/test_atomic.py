@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -51,3 +52,46 @@ def test_scripts_write_every_output_through_the_atomic_helpers():
         if DIRECT_WRITE.search(line)
     ]
     assert not offenders, "write outputs with rrr.pipeline.jobs.write_* or rrr.atomic.atomic_path:\n" + "\n".join(offenders)
+
+
+def _write_many(path: str, byte: str, times: int) -> None:
+    for _ in range(times):
+        with atomic_path(path) as tmp:
+            with open(tmp, "w") as f:  # several writes, so that two writers sharing one temporary would mix
+                for _ in range(64):
+                    f.write(byte * 1024)
+
+
+def test_two_concurrent_writers_leave_one_whole_file_and_no_temporary(tmp_path: Path):
+    import multiprocessing
+
+    out = tmp_path / "grid.csv"
+    ctx = multiprocessing.get_context("spawn")
+    writers = [ctx.Process(target=_write_many, args=(str(out), byte, 150)) for byte in "ab"]
+    for w in writers:
+        w.start()
+    seen = set()
+    while any(w.is_alive() for w in writers):
+        if out.exists():
+            text = out.read_text()
+            seen.add((len(text), frozenset(text)))
+    for w in writers:
+        w.join()
+        assert w.exitcode == 0
+    seen.add((len(out.read_text()), frozenset(out.read_text())))
+    # every state anyone saw is one writer's whole file: never empty, never a mix, never a short one
+    assert seen <= {(64 * 1024, frozenset("a")), (64 * 1024, frozenset("b"))}, sorted(seen)[:3]
+    assert [p.name for p in tmp_path.iterdir()] == ["grid.csv"]
+
+
+def test_the_temporary_is_unique_and_written_files_get_the_umask_mode(tmp_path: Path):
+    out = tmp_path / "m.json"
+    with atomic_path(out) as first, atomic_path(out) as second:
+        assert first != second and first.name.startswith(".m.") and first.name.endswith(".tmp.json")
+        first.write_text("1")
+        second.write_text("2")
+    assert out.read_text() == "1"  # the outer block renames last
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
