@@ -54,7 +54,8 @@ def test_scripts_write_every_output_through_the_atomic_helpers():
     assert not offenders, "write outputs with rrr.pipeline.jobs.write_* or rrr.atomic.atomic_path:\n" + "\n".join(offenders)
 
 
-def _write_many(path: str, byte: str, times: int) -> None:
+def _write_many(path: str, byte: str, times: int, go: object) -> None:
+    go.wait()  # type: ignore[attr-defined]  # both writers start together
     for _ in range(times):
         with atomic_path(path) as tmp:
             with open(tmp, "w") as f:  # several writes, so that two writers sharing one temporary would mix
@@ -67,9 +68,11 @@ def test_two_concurrent_writers_leave_one_whole_file_and_no_temporary(tmp_path: 
 
     out = tmp_path / "grid.csv"
     ctx = multiprocessing.get_context("spawn")
-    writers = [ctx.Process(target=_write_many, args=(str(out), byte, 150)) for byte in "ab"]
+    go = ctx.Event()
+    writers = [ctx.Process(target=_write_many, args=(str(out), byte, 300, go)) for byte in "ab"]
     for w in writers:
         w.start()
+    go.set()
     seen = set()
     while any(w.is_alive() for w in writers):
         if out.exists():
@@ -77,7 +80,7 @@ def test_two_concurrent_writers_leave_one_whole_file_and_no_temporary(tmp_path: 
             seen.add((len(text), frozenset(text)))
     for w in writers:
         w.join()
-        assert w.exitcode == 0
+    assert [w.exitcode for w in writers] == [0, 0]
     seen.add((len(out.read_text()), frozenset(out.read_text())))
     # every state anyone saw is one writer's whole file: never empty, never a mix, never a short one
     assert seen <= {(64 * 1024, frozenset("a")), (64 * 1024, frozenset("b"))}, sorted(seen)[:3]
