@@ -9,9 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-from rrr.atomic import atomic_path
-from rrr.pipeline.jobs import save_torch, write_npz
+import rrr
+from rrr.atomic import CorruptFileError, atomic_path, file_sha256
+from rrr.models import load_tensors, save_tensors
+from rrr.pipeline.jobs import load_npz, save_torch, write_npz
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 
@@ -35,9 +38,12 @@ def test_the_temporary_keeps_the_suffix_that_libraries_read(tmp_path: Path):
 
 def test_array_and_model_files_record_the_code_that_made_them(tmp_path: Path):
     write_npz(tmp_path / "g.npz", code="c0ffee", gradients=np.zeros((2, 3)))
-    assert json.loads((tmp_path / "g.npz.json").read_text()) == {"code": "c0ffee", "arrays": {"gradients": [2, 3]}}
+    sha = file_sha256(tmp_path / "g.npz")
+    assert json.loads((tmp_path / "g.npz.json").read_text()) == {
+        "code": "c0ffee", "arrays": {"gradients": [2, 3]}, "sha256": sha
+    }
     save_torch({"w": 1}, tmp_path / "m.pt", code="c0ffee")
-    assert json.loads((tmp_path / "m.pt.json").read_text()) == {"code": "c0ffee"}
+    assert json.loads((tmp_path / "m.pt.json").read_text()) == {"code": "c0ffee", "sha256": file_sha256(tmp_path / "m.pt")}
 
 
 # A write call whose target is not the temporary of an atomic_path block (or a helper of rrr.pipeline.jobs).
@@ -98,3 +104,62 @@ def test_the_temporary_is_unique_and_written_files_get_the_umask_mode(tmp_path: 
     umask = os.umask(0o022)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def _flip_one_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_a_flipped_byte_in_a_saved_model_or_array_is_caught_on_load(tmp_path: Path):
+    model = tmp_path / "model.pt"
+    rrr.save_model(rrr.mlp(4, 2, hidden=(3,), seed=0), model, code="c0ffee")
+    rrr.load_model(model)  # intact: loads
+    _flip_one_byte(model)
+    with pytest.raises(CorruptFileError, match=r"model\.pt does not match its sidecar .*expected sha256 [0-9a-f]{64}, got "
+                       r"[0-9a-f]{64}.*delete .*model\.pt and rerun the rule that makes it"):
+        rrr.load_model(model)
+    arrays = tmp_path / "g.npz"
+    write_npz(arrays, code="c0ffee", compressed=False, gradients=np.arange(64.0))
+    assert load_npz(arrays)["gradients"].tolist() == list(range(64))
+    _flip_one_byte(arrays)
+    with pytest.raises(CorruptFileError, match=r"g\.npz does not match"):
+        load_npz(arrays)
+
+
+def test_a_sidecar_without_a_checksum_still_loads_and_a_file_without_a_sidecar_too(tmp_path: Path):
+    path = tmp_path / "t.pt"
+    save_tensors(path, {"w": torch.ones(2)}, note="old")
+    meta = json.loads((tmp_path / "t.pt.json").read_text())
+    del meta["sha256"]  # a results tree from before checksums were recorded
+    (tmp_path / "t.pt.json").write_text(json.dumps(meta))
+    assert load_tensors(path)[1] == {"note": "old"}
+    np.savez(tmp_path / "raw.npz", x=np.zeros(2))
+    assert load_npz(tmp_path / "raw.npz")["x"].tolist() == [0.0, 0.0]
+
+
+def test_a_save_killed_between_the_model_and_its_sidecar_is_caught_on_load(tmp_path: Path, monkeypatch):
+    """The model is written first: a job killed before its sidecar leaves a new model beside the old sidecar, whose
+    checksum no longer matches (never a new sidecar describing an old or missing model)."""
+    path = tmp_path / "model.pt"
+    rrr.save_model(rrr.mlp(4, 2, hidden=(3,), seed=0), path, seed=0)
+    first_model = path.read_bytes()
+    renames = []
+    real_replace = os.replace
+
+    def killed_at_the_second_rename(src, dst):
+        renames.append(Path(dst).name)
+        if len(renames) == 2:
+            raise KeyboardInterrupt("killed")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed_at_the_second_rename)
+    with pytest.raises(KeyboardInterrupt):
+        rrr.save_model(rrr.mlp(4, 2, hidden=(3,), seed=1), path, seed=1)
+    monkeypatch.undo()
+    assert renames == ["model.pt", "model.pt.json"]
+    assert path.read_bytes() != first_model  # the new model is in place, its sidecar not
+    with pytest.raises(CorruptFileError, match="does not match its sidecar"):
+        rrr.load_model(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt", "model.pt.json"]

@@ -9,14 +9,14 @@ import numpy as np
 
 from rrr.paper.iris_cancer import iris_usage
 from rrr import accuracy, find_another_explanation, input_gradients, mlp_stack
-from rrr.pipeline.jobs import start_job, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_json
 from rrr.models import save_model
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 fae, train = sm.params.fae, sm.params.train
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 x = as_tensor(d["Xtr"])
 n_trials, rounds = x.shape[0], fae["rounds"]
 

@@ -1,14 +1,13 @@
 """Train the 50-30 MLP on a 2D toy dataset (64 epochs, batch 256, raw inputs), one model per seed, stacked."""
 
-import numpy as np
 
 from rrr.pipeline.replicates import train_replicates
-from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
-d = np.load(sm.input[0])
+d = load_npz(sm.input[0])
 model, history, metrics = train_replicates(d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train)
 metrics["dataset"] = sm.wildcards.dataset
 save_model(model, sm.output.model, seeds=sm.params.seeds, train=dict(sm.params.train), code=sm.params.code)

@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from rrr import find_another_explanation, input_gradients, mlp_stack
-from rrr.pipeline.jobs import start_job, write_json, write_npz
+from rrr.pipeline.jobs import load_npz, start_job, write_json, write_npz
 from rrr.models import save_model
 from rrr.paper.toy_color import rule_scores
 from rrr.training import as_tensor
@@ -18,7 +18,7 @@ from rrr.training import as_tensor
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 p = sm.params
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 seeds = list(p.seeds)
 x = as_tensor(d["X"])
 # The chains' explanation masks need per-model (S, N, D) inputs, so the shared data is given as views.
