@@ -224,7 +224,7 @@ def load_tensors(path: str | Path, map_location: str | torch.device | None = Non
     are not those its sidecar recorded; a sidecar without ``sha256`` (an older results tree) is accepted.
     """
     path = Path(path)
-    meta = read_sidecar(path)
+    meta = {k: v for k, v in read_sidecar(path).items() if k != "sha256"}  # what the caller saved
     return torch.load(path, map_location=map_location, weights_only=True), meta
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from rrr.models import MLP, concat_stacks, mlp_stack
 from rrr.training import ArrayLike, History, accuracy, as_tensor, fit
+from rrr.validation import check_nonnegative, warn_if_mask_ignored
 
 
 def train_replicates(
@@ -32,6 +33,10 @@ def train_replicates(
     ``shuffle_seed`` (default ``seeds[0]``) orders the minibatches when ``train`` shuffles: a job that trains part of
     a sweep passes the whole sweep's, so that its models equal the whole sweep's.
     """
+    if mask is not None:
+        check_nonnegative("l1", l1)
+        if warn_if_mask_ignored("rrr.pipeline.replicates.train_replicates", mask, l1):
+            mask = None  # ignored either way: the same numbers, and fit does not warn a second time
     x_t, y_t = as_tensor(x), as_tensor(y).long()
     n_classes = int(y_t.max().item()) + 1
     model = mlp_stack(x_t.shape[-1], n_classes, seeds, hidden)
