@@ -128,8 +128,13 @@ def largest_gradient_mask(
     """The paper's M_c: per example, True where |g| ≥ c · max|g|.
 
     The last ``feature_dims`` dimensions make up one example. An example whose gradient
-    is identically zero gets an all-False mask (it has no "largest" entries).
+    is identically zero gets an all-False mask (it has no "largest" entries). ``cutoff`` must be in [0, 1]
+    (``ValueError`` otherwise: above 1, or NaN, every mask would be all False in silence).
     """
+    if not isinstance(cutoff, numbers.Real) or isinstance(cutoff, bool) or not 0 <= cutoff <= 1:
+        raise ValueError(
+            f"cutoff must be a number in [0, 1] (a fraction of each example's largest |gradient|), got {cutoff!r}."
+        )
     magnitude = grads.abs()
     flat = magnitude.flatten(start_dim=magnitude.dim() - feature_dims)
     peak = flat.max(dim=-1).values

@@ -14,7 +14,7 @@ from torch import nn
 from rrr.explanations import input_gradients, largest_gradient_mask
 from rrr.progress import Progress, ProgressCallback
 from rrr.training import ArrayLike, History, accuracy, as_tensor, fit
-from rrr.validation import check_count, check_nonnegative, model_device
+from rrr.validation import check_count, check_nonnegative, model_device, warn_if_mask_ignored
 
 
 @dataclass
@@ -72,13 +72,16 @@ def find_another_explanation(
     schedule = [float(l1)] * (rounds - 1) if np.isscalar(l1) else [float(v) for v in l1]  # type: ignore[arg-type]
     if len(schedule) < rounds - 1:
         raise ValueError(f"l1 gives {len(schedule)} values for {rounds - 1} annotated rounds.")
+    if rounds > 1 and all(lam == 0 for lam in schedule[: rounds - 1]):
+        warn_if_mask_ignored("rrr.find_another_explanation", True, 0.0)  # once here, not in every round's fit
     mask = torch.zeros_like(x_t, dtype=torch.bool)
     results: list[FAERound] = []
     for i in range(rounds):
         lam = 0.0 if i == 0 else schedule[i - 1]
+        given = mask if i and lam else None  # λ1 = 0 ignores a mask: None trains the same numbers, without a warning
         report = None if callback is None else _round_callback(callback, i + 1, rounds)
         model, history = fit(
-            make_model(i), x_t, y, mask if i else None, l1=lam, callback=report, **fit_kwargs  # type: ignore[arg-type]
+            make_model(i), x_t, y, given, l1=lam, callback=report, **fit_kwargs  # type: ignore[arg-type]
         )
         test_acc = None if x_test is None else accuracy(model, x_test, y_test)  # type: ignore[arg-type]
         results.append(FAERound(model, mask.clone(), history, lam, accuracy(model, x_t, y), test_acc))

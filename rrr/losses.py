@@ -29,11 +29,15 @@ from rrr.validation import (
     check_examples,
     check_input_dtype,
     check_label_shape,
+    check_finite_values,
     check_labels,
     check_mask,
+    check_model,
+    check_model_fits,
     check_nonnegative,
     check_tensor,
     model_dtype,
+    warn_if_mask_ignored,
 )
 
 Reduction = Literal["sum", "mean"]
@@ -91,7 +95,8 @@ def loss_terms(
     term is exactly 0 and no double backpropagation is done. ``l1`` and ``l2`` are ≥ 0.
     ``fused`` computes the right-reasons term in a fused form (:mod:`rrr.fused`; the same numbers
     but for round-off in an MLP's first-layer gradients). Raises ``TypeError``/``ValueError``
-    naming the offending argument.
+    naming the offending argument (also for a NaN/inf in ``x``, a feature count or a label the MLP does not have);
+    a ``mask`` with λ1 = 0 warns (``UserWarning``), as it adds nothing.
     """
     x = validate_loss_args(model, x, y, mask, l1, l2, reduction)
     return objective_terms(model, x, y, mask, l1=l1, l2=l2, reduction=reduction, fused=fused)
@@ -107,6 +112,7 @@ def validate_loss_args(
     reduction: str,
 ) -> torch.Tensor:
     """Check :func:`loss_terms`'s arguments once; returns ``x`` as a floating tensor of the model's dtype."""
+    check_model("model", model)
     check_choice("reduction", reduction, ("sum", "mean"))
     x, y = check_tensor("x", x), check_tensor("y", y)
     if not x.is_floating_point():
@@ -115,6 +121,8 @@ def validate_loss_args(
     check_label_shape("y", y, x)
     check_examples("x", x, y.dim())
     check_labels("y", y)
+    check_model_fits(model, x, y)
+    check_finite_values("x", x)
     if mask is not None:
         shared = x.shape[y.dim() - 1 :]
         check_mask(check_tensor("mask", mask), shared, x.shape if y.dim() > 1 else None)
@@ -124,6 +132,7 @@ def validate_loss_args(
         )
     check_nonnegative("l1", l1)
     check_nonnegative("l2", l2)
+    warn_if_mask_ignored("rrr.loss_terms", mask, l1)
     return x
 
 

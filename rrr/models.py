@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from rrr.atomic import atomic_path
+from rrr.atomic import read_sidecar, write_with_sidecar
 
 
 class StackedLinear(nn.Module):
@@ -208,20 +208,23 @@ def concat_stacks(stacks: Sequence[nn.Module], into: nn.Module) -> nn.Module:
 
 
 def save_tensors(path: str | Path, tensors: Mapping[str, torch.Tensor], **metadata: object) -> None:
-    """Save a flat mapping of tensors (``torch.save``) and, beside it (``<path>.json``), JSON metadata.
+    """Save a flat mapping of tensors (``torch.save``) and, beside it (``<path>.json``), JSON metadata and the saved
+    file's ``sha256``.
 
-    Both are written atomically. :func:`load_tensors` reads them back without unpickling any code.
+    Both are written atomically, the tensors first (so a sidecar always describes a complete file).
+    :func:`load_tensors` reads them back without unpickling any code, after checking the checksum.
     """
-    with atomic_path(f"{path}.json") as tmp:
-        tmp.write_text(json.dumps(metadata, indent=2, default=str))
-    with atomic_path(path) as tmp:
-        torch.save(dict(tensors), tmp)
+    write_with_sidecar(path, lambda tmp: torch.save(dict(tensors), tmp), json.loads(json.dumps(metadata, default=str)))
 
 
 def load_tensors(path: str | Path, map_location: str | torch.device | None = None) -> tuple[dict, dict]:
-    """The tensors and the metadata written by :func:`save_tensors`, loaded with ``weights_only=True``."""
+    """The tensors and the metadata written by :func:`save_tensors`, loaded with ``weights_only=True``.
+
+    Raises :class:`rrr.atomic.CorruptFileError` (naming the file, both checksums and the fix) when the file's bytes
+    are not those its sidecar recorded; a sidecar without ``sha256`` (an older results tree) is accepted.
+    """
     path = Path(path)
-    meta = json.loads(Path(str(path) + ".json").read_text())
+    meta = {k: v for k, v in read_sidecar(path).items() if k != "sha256"}  # what the caller saved
     return torch.load(path, map_location=map_location, weights_only=True), meta
 
 

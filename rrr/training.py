@@ -21,11 +21,16 @@ from rrr.validation import (
     check_examples,
     check_input_dtype,
     check_label_shape,
+    check_finite_values,
     check_labels,
     check_mask,
+    check_mask_type,
+    check_model,
+    check_model_fits,
     check_nonnegative,
     model_device,
     model_dtype,
+    warn_if_mask_ignored,
 )
 
 
@@ -128,11 +133,14 @@ def fit(
     Arguments are checked once (``TypeError``/``ValueError`` naming the argument): a non-empty
     ``x`` of the model's dtype, integer labels ≥ 0 of ``x``'s leading shape, a ``mask`` of
     one model's ``x`` shape (N, ...) or, for a stack, (S, N, ...), ``l1``, ``l2`` ≥ 0,
-    ``epochs`` ≥ 0, ``batch_size`` ≥ 1. Raises :class:`TrainingDivergedError` when the
+    ``epochs`` ≥ 0, ``batch_size`` ≥ 1, a finite ``x`` with the model's number of input features and labels below
+    its number of classes (for an MLP). A ``mask`` with every λ1 = 0 warns (``UserWarning``): it would be ignored.
+    Raises :class:`TrainingDivergedError` when the
     objective (checked every step) or the parameters (checked after every epoch's last step)
     stop being finite; warns once (:class:`TrainingExplodingWarning`) when a finite objective
     exceeds 1e6 × its first value (a large λ1 makes large but legitimate losses, so no error).
     """
+    check_model("model", model)
     n_models = _stack_size(model)
     x_t = as_tensor(x)
     if not x_t.is_floating_point():
@@ -140,6 +148,8 @@ def fit(
     y_t = as_tensor(y)
     if n_models is not None and y_t.dim() == 1 and x_t.dim() > 2 and x_t.shape[0] == n_models != y_t.shape[0]:
         y_t = y_t.expand(n_models, -1)  # per-model inputs, shared labels
+    if mask is not None:
+        check_mask_type(mask)
     m_t = None if mask is None else as_tensor(mask)
     _validate_fit(model, x_t, y_t, m_t, l1, l2, epochs, batch_size, reduction, always_include)
     device = model_device(model)  # the data follow the model (a CUDA model trains on the GPU)
@@ -245,12 +255,15 @@ def _validate_fit(
     check_label_shape("y", y, x)
     check_examples("x", x, y.dim())
     check_labels("y", y)
+    check_model_fits(model, x, y)
+    check_finite_values("x", x)
     n_models = _stack_size(model)
     if mask is not None:
         shared = x.shape[y.dim() - 1 :]  # one model's (N, ...)
         check_mask(mask, shared, None if n_models is None else (n_models, *shared))
     check_nonnegative("l1", l1)
     check_nonnegative("l2", l2)
+    warn_if_mask_ignored("rrr.fit", mask, l1)
     n_l1 = int(np.size(l1.detach().cpu() if isinstance(l1, torch.Tensor) else l1))  # type: ignore[arg-type]
     if not isinstance(l1, (int, float)) and n_l1 != 1 and n_l1 != (n_models or 1):
         stack = f"a stack of {n_models} models" if n_models else "one model (not a stack)"

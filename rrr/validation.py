@@ -6,7 +6,11 @@ argument, what was expected and what was received, instead of PyTorch's own erro
 
 from __future__ import annotations
 
+import math
 import numbers
+import os
+import sys
+import warnings
 from collections.abc import Iterable
 
 import torch
@@ -114,3 +118,94 @@ def check_choice(name: str, value: object, choices: Iterable[str]) -> None:
     choices = tuple(choices)
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}.")
+
+
+def check_model(name: str, model: object) -> nn.Module:
+    """``model`` is a ``torch.nn.Module`` (not ``None``, not a factory)."""
+    if not isinstance(model, nn.Module):
+        hint = " (a model factory? call it)" if callable(model) else ""
+        raise TypeError(f"{name} must be a torch.nn.Module, got {type(model).__name__}{hint}.")
+    return model
+
+
+def model_io(model: nn.Module) -> tuple[int | None, int | None]:
+    """(input features per example, classes) of an MLP, or of a network whose first and last layers are linear (as
+    :func:`rrr.mlp` builds them); ``None`` for what cannot be read off the model."""
+    config = getattr(model, "config", None)
+    if isinstance(config, dict) and "in_features" in config and "n_classes" in config:
+        return int(config["in_features"]), int(config["n_classes"])
+    children = list(model.children())
+    first, last = (children[0], children[-1]) if children else (None, None)
+    weight_in = getattr(first, "in_features", None) if isinstance(first, nn.Linear) else None
+    weight_out = getattr(last, "out_features", None) if isinstance(last, nn.Linear) else None
+    if first is not None and not isinstance(first, nn.Linear) and hasattr(first, "weight") and first.weight.dim() == 3:
+        weight_in = first.weight.shape[1]  # a stacked linear layer, weight (S, in, out)
+    if last is not None and not isinstance(last, nn.Linear) and hasattr(last, "weight") and last.weight.dim() == 3:
+        weight_out = last.weight.shape[2]
+    return weight_in, weight_out
+
+
+def check_model_fits(model: nn.Module, x: torch.Tensor, y: torch.Tensor, x_name: str = "x", y_name: str = "y") -> None:
+    """``x`` has the model's number of input features per example and ``y`` its class indices are < its number of
+    outputs (checked where the model says them: :func:`model_io`)."""
+    in_features, n_classes = model_io(model)
+    per_example = _shape(x)[y.dim() :]
+    if in_features is not None and math.prod(per_example) != in_features:
+        raise ValueError(
+            f"{x_name} has {math.prod(per_example)} features per example (shape {_shape(x)}) but the model takes "
+            f"{in_features}; pass {x_name} of shape (N, {in_features}) (or its stack) or build the model with "
+            f"in_features={math.prod(per_example)}."
+        )
+    if n_classes is not None and y.numel() and y.dtype != torch.bool and int(y.max()) >= n_classes:
+        raise ValueError(
+            f"{y_name} must hold class indices in [0, {n_classes}) for a model with {n_classes} outputs, got "
+            f"{int(y.max())}; build the model with n_classes={int(y.max()) + 1} or relabel {y_name}."
+        )
+
+
+def check_finite_values(name: str, x: torch.Tensor) -> None:
+    """Every entry of a floating ``x`` is finite (a NaN or inf input makes a NaN loss in silence)."""
+    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+        bad = int((~torch.isfinite(x)).sum())
+        raise ValueError(f"{name} holds {bad} NaN or infinite value(s) (shape {_shape(x)}); clean or drop them first.")
+
+
+def check_mask_type(mask: object) -> None:
+    """A mask is array-like (a tensor, a numpy array), not text or another object torch would misread."""
+    if isinstance(mask, (str, bytes)) or (not isinstance(mask, torch.Tensor) and not hasattr(mask, "__array__")
+                                           and not isinstance(mask, (list, tuple))):
+        raise TypeError(
+            f"mask must be a boolean or real tensor (or numpy array) of x's shape, got {type(mask).__name__}."
+        )
+
+
+MASK_IGNORED = (
+    "{where}: a mask was given but every l1 is 0: the mask is ignored and the model trains on right answers only; "
+    "pass l1=... (> 0) to penalize the annotated input gradients, or mask=None to train on right answers on purpose."
+)
+
+
+def all_zero(l1: object) -> bool:
+    """Whether every λ1 in ``l1`` (a number, sequence or tensor, already checked ≥ 0) is 0."""
+    if isinstance(l1, numbers.Real):
+        return float(l1) == 0.0
+    t = l1.detach() if isinstance(l1, torch.Tensor) else torch.as_tensor(l1, dtype=torch.float64)
+    return bool((t == 0).all())
+
+
+def warn_if_mask_ignored(where: str, mask: object, l1: object) -> bool:
+    """Warn (``UserWarning`` naming ``l1``) when a ``mask`` meets λ1 = 0 everywhere: training would ignore it in
+    silence. Returns whether it does; the warning points at the first caller outside the ``rrr`` package."""
+    if mask is None or not all_zero(l1):
+        return False
+    warnings.warn(MASK_IGNORED.format(where=where), UserWarning, stacklevel=_outside_rrr())
+    return True
+
+
+def _outside_rrr() -> int:
+    """The ``stacklevel`` of the first frame outside this package, as seen from a ``warnings.warn`` in the caller."""
+    root = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(2), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(root + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level

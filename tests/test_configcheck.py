@@ -183,3 +183,15 @@ def test_snakemake_broken_main_config_names_file_and_line(project: Path, text: s
     out = run.stdout + run.stderr
     assert run.returncode != 0
     assert expected in out and "not valid JSON or YAML" not in out, out[-3000:]
+
+
+@pytest.mark.parametrize("text, key, shown", [
+    ("decoy_mnist:\n  l1: .nan\n", "decoy_mnist.l1", "nan"),
+    ("decoy_mnist:\n  train:\n    lr: .inf\n", "decoy_mnist.train.lr", "inf"),
+    ("decoy_mnist:\n  fae:\n    l1: [1000, -.inf]\n", "decoy_mnist.fae.l1[1]", "-inf"),
+])
+def test_a_nan_or_inf_number_is_named_with_its_file_and_line(tmp_path: Path, text: str, key: str, shown: str):
+    message = _check(tmp_path, text)
+    assert f"{key} = {shown} (set in " in message and "not a finite number" in message
+    assert f"overlay.yaml:{text.count(chr(10))}" in message
+    assert message.count(key + " =") == 1  # once, even where the schema also rejects it

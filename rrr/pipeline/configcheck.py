@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -218,6 +219,17 @@ def _describe(error, prefix: Sequence[Any], sources: _Sources) -> list[str]:
     return [f"{_dotted(keys)} = {shown}{sources.of(keys)}: {message}{_number_hint(value, error)}"]
 
 
+def _non_finite(value: Any, keys: tuple = ()) -> list[tuple[tuple, float]]:
+    """Every NaN or infinite number in ``value`` (YAML's ``.nan``, ``.inf``, ``-.inf``), with its key path."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [(keys, value)]
+    if isinstance(value, Mapping):
+        return [found for k, v in value.items() for found in _non_finite(v, (*keys, k))]
+    if isinstance(value, list):
+        return [found for i, v in enumerate(value) for found in _non_finite(v, (*keys, i))]
+    return []
+
+
 def check_config(
     config: Mapping,
     files: Sequence[str | Path],
@@ -229,15 +241,23 @@ def check_config(
     """Validate the merged ``config`` against ``schema_dir/top_schema`` and each section against
     ``schema_dir/<section>.schema.yaml``; raise :class:`ConfigError` listing every problem with its full key,
     the file and line that set it (``files`` in the order they were applied; ``cli``: the ``--config``
-    values) and, for a number YAML read as a string (``1e-3``), how to write it."""
+    values) and, for a number YAML read as a string (``1e-3``), how to write it. A NaN or infinite number anywhere
+    (``l1: .nan``, ``.inf``) is a problem too: no setting takes one, and it would fail later inside a job."""
     sources = _Sources(files, cli)
     schema_dir = Path(schema_dir)
-    problems: list[str] = []
+    non_finite = _non_finite(dict(config))
+    problems: list[str] = [
+        f"{_dotted(keys)} = {value}{sources.of(keys)}: not a finite number (YAML's .nan / .inf); write a finite "
+        "value, or delete the line to keep the default"
+        for keys, value in non_finite
+    ]
+    flagged = {keys for keys, _ in non_finite}
 
     def run(schema_file: Path, instance: Any, prefix: Sequence[Any]) -> None:
         validator, _ = _validator(schema_file)
         for error in sorted(validator.iter_errors(instance), key=lambda e: [str(k) for k in e.absolute_path]):
-            problems.extend(_describe(error, prefix, sources))
+            if (*prefix, *error.absolute_path) not in flagged:  # said once, above
+                problems.extend(_describe(error, prefix, sources))
 
     run(schema_dir / top_schema, dict(config), [])
     for section, value in config.items():

@@ -3,7 +3,8 @@
 Every output a script writes goes through :func:`rrr.atomic.atomic_path` (here, or in the library function that
 writes it), so a killed job leaves no half-written file. Metrics files keep no wall-clock times (they go to
 ``<name>.timing.json`` beside them), so two runs of a job write the same bytes. Array files record the code
-fingerprint that made them in ``<name>.json`` beside them, as model files do.
+fingerprint that made them, and their SHA-256, in ``<name>.json`` beside them, as model files do; :func:`load_npz`
+checks it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 
 from rrr.allocator import reuse_freed_memory
-from rrr.atomic import atomic_path
+from rrr.atomic import atomic_path, read_sidecar, sidecar_path, write_with_sidecar
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,13 +81,23 @@ def write_json(data: Mapping, path: str | Path) -> None:
 
 
 def write_npz(path: str | Path, *, code: str, compressed: bool = True, **arrays: object) -> None:
-    """Write arrays to an ``.npz`` atomically, and ``<path>.json`` beside it with the code fingerprint (``code``, the
-    rule's ``params.code``) and each array's shape, so a cached file says which code made it. ``compressed=False``
-    for arrays read often and whole (MNIST-sized images load several times faster)."""
+    """Write arrays to an ``.npz`` atomically, then ``<path>.json`` beside it with the code fingerprint (``code``, the
+    rule's ``params.code``), each array's shape and the file's ``sha256``, so a cached file says which code made it
+    and :func:`load_npz` can tell a damaged one. ``compressed=False`` for arrays read often and whole (MNIST-sized
+    images load several times faster)."""
     shapes = {name: list(np.shape(a)) for name, a in arrays.items()}
-    _write_atomically({"code": code, "arrays": shapes}, Path(f"{path}.json"))
-    with atomic_path(path) as tmp:
-        (np.savez_compressed if compressed else np.savez)(tmp, **arrays)
+    save = np.savez_compressed if compressed else np.savez
+    write_with_sidecar(path, lambda tmp: save(tmp, **arrays), {"code": code, "arrays": shapes})
+
+
+def load_npz(path: str | Path) -> np.lib.npyio.NpzFile:
+    """``np.load(path)``, after checking an ``.npz`` against the ``sha256`` its sidecar ``<path>.json`` recorded
+    (:func:`write_npz`): a mismatch raises :class:`rrr.atomic.CorruptFileError` naming the file, both checksums and
+    the fix. A file without a sidecar (raw data), or a sidecar without ``sha256`` (an older results tree), loads as
+    it is."""
+    if sidecar_path(path).exists():
+        read_sidecar(path)
+    return np.load(path)
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, **to_csv: object) -> None:
@@ -102,10 +113,9 @@ def write_text(text: str, path: str | Path) -> None:
 
 
 def save_torch(obj: object, path: str | Path, *, code: str) -> None:
-    """``torch.save(obj, path)`` atomically, and ``<path>.json`` beside it with the code fingerprint that made it."""
-    _write_atomically({"code": code}, Path(f"{path}.json"))
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    """``torch.save(obj, path)`` atomically, then ``<path>.json`` beside it with the code fingerprint that made it
+    and the file's ``sha256`` (the file first, so a sidecar always describes a complete file)."""
+    write_with_sidecar(path, lambda tmp: torch.save(obj, tmp), {"code": code})
 
 
 def read_json(path: str | Path) -> dict:

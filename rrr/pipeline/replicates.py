@@ -11,6 +11,7 @@ import pandas as pd
 from rrr.models import MLP, concat_stacks, mlp_stack
 from rrr.progress import ProgressCallback
 from rrr.training import ArrayLike, History, accuracy, as_tensor, fit
+from rrr.validation import check_nonnegative, warn_if_mask_ignored
 
 
 def train_replicates(
@@ -35,6 +36,10 @@ def train_replicates(
     a sweep passes the whole sweep's, so that its models equal the whole sweep's. ``callback`` goes to
     :func:`rrr.fit` (progress per epoch, :mod:`rrr.progress`); it changes no number.
     """
+    if mask is not None:
+        check_nonnegative("l1", l1)
+        if warn_if_mask_ignored("rrr.pipeline.replicates.train_replicates", mask, l1):
+            mask = None  # ignored either way: the same numbers, and fit does not warn a second time
     x_t, y_t = as_tensor(x), as_tensor(y).long()
     n_classes = int(y_t.max().item()) + 1
     model = mlp_stack(x_t.shape[-1], n_classes, seeds, hidden)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from rrr import load_model, save_model
 from rrr.pipeline.replicates import merge_replicates
-from rrr.pipeline.jobs import read_json, start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, read_json, start_job, write_csv, write_json
 from rrr.paper.decoy_mnist import l1_label
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -25,7 +25,7 @@ l1_values = [10.0**e for e in p.l1_exponents]
 l1, n = metrics["l1"], len(p.seeds)
 ratio = np.asarray(l1) * np.asarray(metrics["initial_right_reasons"]) / np.asarray(metrics["initial_right_answers"])
 metrics.update(
-    n_train=len(np.load(sm.input.data)["y"]) - p.n_validation,
+    n_train=len(load_npz(sm.input.data)["y"]) - p.n_validation,
     n_validation=p.n_validation,
     l1_exponents=list(p.l1_exponents),
     initial_ratio=ratio.tolist(),

@@ -5,18 +5,17 @@ reference's bin/mnist_cross_validation.py. ``decoy_mnist_crossval`` merges the j
 same however it is split (config ``models_per_job``).
 """
 
-import numpy as np
 
 from rrr import save_model
 from rrr.pipeline.replicates import train_replicates
-from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 v = p.n_validation
 model, history, metrics = train_replicates(
     d["X"][v:],

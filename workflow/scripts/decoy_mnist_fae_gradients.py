@@ -7,13 +7,13 @@ Output arrays are indexed [round, λ1, seed, row]; round 0 (θ0, shared) is repe
 import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba, stack, unstack
-from rrr.pipeline.jobs import start_job, write_npz
+from rrr.pipeline.jobs import load_npz, start_job, write_npz
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 p = sm.params
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 images = d["Xt"][p.rows]
 x = as_tensor(images)
 n_l1, n_seeds = len(p.l1), len(p.seeds)

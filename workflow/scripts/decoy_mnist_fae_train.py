@@ -6,12 +6,11 @@ each job is a chain of its own (config ``models_per_job``). Model index in the s
 index; ``decoy_mnist_fae`` merges a round's jobs.
 """
 
-import numpy as np
 import torch
 
 from rrr import explanation_mask, load_model, save_model, stack, unstack
 from rrr.pipeline.replicates import train_replicates
-from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.training import as_tensor
 
@@ -19,7 +18,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 x, y = as_tensor(d["X"]), d["y"]
 n_seeds = len(p.seeds)
 

@@ -20,12 +20,12 @@ from rrr.paper.decoy_mnist import (
     swatch_shade,
 )
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.pipeline.jobs import start_job, write_json, write_npz
+from rrr.pipeline.jobs import load_npz, start_job, write_json, write_npz
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 xt, yt = d["Xt"], d["yt"]
 decoys = decoy_class(xt, d["Et"])
 shades = swatch_shade(xt, d["Et"])

@@ -1,15 +1,14 @@
 """Cache input-gradient explanations (∇ max p̂, the paper's f_X) of a Decoy-MNIST model stack."""
 
 
-import numpy as np
 
 from rrr import input_gradients, load_model, predict_proba
-from rrr.pipeline.jobs import start_job, write_npz
+from rrr.pipeline.jobs import load_npz, start_job, write_npz
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 images = d["Xtr"] if sm.wildcards.condition == "baseline" else d["Xt"]
 x = as_tensor(images[: sm.params.n_rows])
 model = load_model(sm.input.model)

@@ -6,14 +6,14 @@ import torch
 
 from rrr.paper.decoy_mnist import lime_image_explanation
 from rrr import load_model, predict_proba, unstack
-from rrr.pipeline.jobs import start_job, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_json
 from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation, timed_repeats, timing_record
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 settings, n_lime = sm.params.lime, sm.params.n_lime
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 model = unstack(load_model(sm.input.model), 0)
 
 

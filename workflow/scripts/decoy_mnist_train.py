@@ -6,10 +6,9 @@ out the same however the seeds are split (config ``models_per_job``): every job 
 condition's first seed.
 """
 
-import numpy as np
 
 from rrr.pipeline.replicates import train_replicates
-from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 
@@ -17,7 +16,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 condition = sm.wildcards.condition
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 if condition == "baseline":
     x, mask, evaluate = d["Xr"], None, {"test": (d["Xtr"], d["yt"])}
 else:

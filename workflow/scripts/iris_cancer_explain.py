@@ -7,13 +7,13 @@ import torch
 
 from rrr.paper.iris_cancer import iris_usage, lime_tabular, lime_weights
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.pipeline.jobs import start_job, write_npz
+from rrr.pipeline.jobs import load_npz, start_job, write_npz
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 split, rows, settings = sm.params.split, sm.params.rows, sm.params.lime
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 x, y = d["Xtr"][split], d["ytr"][split]
 model = unstack(load_model(sm.input.model), split)
 x_t = as_tensor(x)

@@ -10,7 +10,7 @@ import torch
 
 from rrr.paper.iris_cancer import iris_usage
 from rrr import accuracy, find_another_explanation, input_gradients, mlp_stack
-from rrr.pipeline.jobs import start_job, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.training import as_tensor
@@ -19,7 +19,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 fae, train = sm.params.fae, sm.params.train
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 x = as_tensor(d["Xtr"])
 n_trials, rounds = x.shape[0], fae["rounds"]
 

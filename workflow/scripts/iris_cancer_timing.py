@@ -7,14 +7,14 @@ import numpy as np
 
 from rrr.paper.iris_cancer import lime_tabular, lime_weights
 from rrr import load_model, predict_proba, unstack
-from rrr.pipeline.jobs import start_job, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_json
 from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation, timed_repeats, timing_record
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 settings, split = sm.params.lime, sm.params.split
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 x = d["Xtr"][split]
 model = unstack(load_model(sm.input.model), split)
 

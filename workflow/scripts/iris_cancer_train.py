@@ -6,14 +6,13 @@ zeroed, the Iris share of M_c[f_X] on the Iris-in test set, and the mean number 
 columns among the top-k |∇ max p̂| of the training rows (reference notebook, IC-confound).
 """
 
-import numpy as np
 import torch
 
 from rrr.paper.iris_cancer import iris_usage, top_k_iris_count
 from rrr import input_gradients
 from rrr.data.iris_cancer import iris_mask
 from rrr.pipeline.replicates import train_replicates
-from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.training import as_tensor
@@ -22,7 +21,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 condition = sm.wildcards.condition
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 n_splits, n_train = d["ytr"].shape
 seeds = [sm.params.init_seed + s for s in range(n_splits)]
 annotated = condition == "annotated"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.models import load_tensors, unpack_states
 from rrr.training import accuracy
 from rrr.adversarial.attacks import fgsm
@@ -18,7 +18,7 @@ from rrr.extras.vgg import vgg
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 cfg = sm.params.cfg
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 n = cfg["n_attacked"]
 Xt, yt = torch.tensor(d["Xt"][:n] / 255.0, dtype=torch.float32), torch.tensor(d["yt"][:n])
 

@@ -5,10 +5,9 @@ backpropagation with either norm. The L1 nets use ``l1_norm_factor`` × λ so th
 similar magnitudes (the thesis multiplies λ by 100 under its own normalization).
 """
 
-import numpy as np
 import torch
 
-from rrr.pipeline.jobs import start_job, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_json
 from rrr.progress import log_progress
 from rrr.extras.hessian import fit_input_penalty
 from rrr.models import pack_states, save_tensors
@@ -19,7 +18,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg, norm = sm.params.cfg, sm.wildcards.norm
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 X, Xt = torch.tensor(d["X"] / 255.0, dtype=torch.float32), torch.tensor(d["Xt"] / 255.0, dtype=torch.float32)
 y, yt = torch.tensor(d["y"]), torch.tensor(d["yt"])
 n_classes, (channels, side) = int(y.max()) + 1, X.shape[1:3]

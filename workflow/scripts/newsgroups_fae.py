@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from rrr import find_another_explanation, mlp_stack, save_model, stack, unstack
-from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.training import as_tensor
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 seeds, rounds, n_early = list(sm.params.seeds), sm.params.rounds, sm.params.early_rounds
 x, y = as_tensor(d["X"]), as_tensor(d["y"])
 n_classes = int(y.max()) + 1

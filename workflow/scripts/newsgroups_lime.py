@@ -5,7 +5,7 @@ import numpy as np
 from lime.lime_text import LimeTextExplainer
 
 from rrr import load_model, unstack
-from rrr.pipeline.jobs import read_json, start_job, write_json
+from rrr.pipeline.jobs import load_npz, read_json, start_job, write_json
 from rrr.paper.newsgroups import (
     document_word_weights,
     lime_word_weights,
@@ -18,7 +18,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 text = read_json(sm.input.text)
 vectorizer = rebuild_vectorizer(text["vocabulary"], text["idf"])
-cached = np.load(sm.input.gradients)
+cached = load_npz(sm.input.gradients)
 rows, toward = cached["rows"].tolist(), int(cached["toward"])
 stacked = load_model(sm.input.model)
 seeds, settings = list(sm.params.seeds), sm.params.lime

@@ -6,11 +6,10 @@ input-gradient call (∇ max p̂) on the first n test documents. Unlike the refe
 model's probabilities, not exp(probabilities).
 """
 
-import numpy as np
 from lime.lime_text import LimeTextExplainer
 
 from rrr import load_model, unstack
-from rrr.pipeline.jobs import read_json, start_job, write_json
+from rrr.pipeline.jobs import load_npz, read_json, start_job, write_json
 from rrr.paper.newsgroups import rebuild_vectorizer, text_classifier
 from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation, timed_repeats, timing_record
 from rrr.training import as_tensor
@@ -34,7 +33,7 @@ lime_seconds, _ = timed_repeats(
     ),
     repeats,
 )
-x = as_tensor(np.load(sm.input.data)["Xt"][:n_gradient])
+x = as_tensor(load_npz(sm.input.data)["Xt"][:n_gradient])
 gradient_seconds, _ = timed_repeats(lambda: gradient_seconds_per_explanation(model, x, "max_prob"), repeats)
 
 write_json(

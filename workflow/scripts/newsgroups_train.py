@@ -1,16 +1,15 @@
 """Train the 20 Newsgroups MLP with A = 0, one per seed (stacked), and record its accuracies."""
 
-import numpy as np
 
 from rrr.pipeline.replicates import train_replicates
-from rrr.pipeline.jobs import read_json, start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, read_json, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 model, history, metrics = train_replicates(
     d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train,
     evaluate={"test": (d["Xt"], d["yt"])}, callback=progress,

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from rrr.pipeline.jobs import read_json, start_job
+from rrr.pipeline.jobs import load_npz, read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy2d import gradient_figure
 
@@ -18,5 +18,5 @@ for dataset, path in zip(sm.params.datasets, sm.input.metrics):
         f"{names[dataset]}: train accuracy {np.mean(acc):.4f} ± {sd:.4f} ({len(acc)} seeds; arrows: seed 0)\n"
         f"reference notebook: {sm.params.paper_train[dataset]}"
     )
-fig = gradient_figure([dict(np.load(p)) for p in sm.input.gradients], titles)
+fig = gradient_figure([dict(load_npz(p)) for p in sm.input.gradients], titles)
 save_figure(fig, sm.output[0], sm.output[1])

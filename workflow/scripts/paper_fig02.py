@@ -4,7 +4,7 @@ Toy-Color test images, for seed 0 of the A = 0 model."""
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.pipeline.jobs import read_json, start_job
+from rrr.pipeline.jobs import load_npz, read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy_color import explanation_grid
 from rrr.paper.toy_color import gradient_pixels, lime_pixels
@@ -14,7 +14,7 @@ start_job(sm.log[0], sm.threads)
 use_style()
 p = sm.params
 n = p.n_images
-cached = np.load(sm.input.lime)  # both explanations of the same test images, from the Table 1 run
+cached = load_npz(sm.input.lime)  # both explanations of the same test images, from the Table 1 run
 if len(cached["images"]) < n:
     raise ValueError(f"Figure 2 draws {n} images but LIME explained {len(cached['images'])}: raise lime.n_explained.")
 accuracy = read_json(sm.input.metrics)["test_accuracy"][0]

@@ -4,7 +4,7 @@ bottom: train and test accuracy of θ0, θ1 (λ1 = 1e3), θ2 (λ1 = 1e6), mean �
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.pipeline.jobs import read_json, start_job
+from rrr.pipeline.jobs import load_npz, read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.toy_color import accuracy_by_round, explanation_grid
 from rrr.paper.toy_color import gradient_pixels
@@ -13,7 +13,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 use_style()
 metrics = read_json(sm.input.metrics)
-cached = np.load(sm.input.gradients)
+cached = load_npz(sm.input.gradients)
 rounds = metrics["rounds"]
 images, gradients = cached["images"], cached["gradients"]
 ncols = int(np.ceil(np.sqrt(len(images))))

@@ -5,9 +5,8 @@ Gradients are ∂p̂(christian)/∂x restricted to the document's words; LIME's 
 """
 
 
-import numpy as np
 
-from rrr.pipeline.jobs import read_json, start_job, write_text
+from rrr.pipeline.jobs import load_npz, read_json, start_job, write_text
 from rrr.plots import use_style
 from rrr.plots.newsgroups import Document, Panel, draw_documents, explanations_html, save_documents
 from rrr.paper.newsgroups import document_word_weights
@@ -17,7 +16,7 @@ start_job(sm.log[0], sm.threads)
 use_style()
 text = read_json(sm.input.text)
 names, vocabulary = text["target_names"], text["vocabulary"]
-cached, lime = np.load(sm.input.gradients), read_json(sm.input.lime)
+cached, lime = load_npz(sm.input.gradients), read_json(sm.input.lime)
 row, toward = sm.params.document, int(cached["toward"])
 j, seed = cached["rows"].tolist().index(row), str(lime["seeds"][0])
 positive, negative = names[toward], names[1 - toward]

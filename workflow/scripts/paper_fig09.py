@@ -1,9 +1,8 @@
 """Figure 9: Decoy-MNIST explanations and test accuracy for A = 0, full A and the MNIST baseline."""
 
 import matplotlib.pyplot as plt
-import numpy as np
 
-from rrr.pipeline.jobs import read_json, start_job
+from rrr.pipeline.jobs import load_npz, read_json, start_job
 from rrr.plots import gradient_overlay, mean_sd_bars, save_figure, use_style
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
@@ -15,7 +14,7 @@ fig = plt.figure(figsize=(9, 4.6), layout="constrained")
 left, right = fig.subfigures(1, 2, width_ratios=[1.25, 1])
 axes = left.subplots(len(conditions), len(rows))
 for i, (condition, path) in enumerate(zip(conditions, sm.input.gradients)):
-    cached = np.load(path)
+    cached = load_npz(path)
     for j, row in enumerate(rows):
         ax = axes[i, j]
         probs = cached["probabilities"][0, row]

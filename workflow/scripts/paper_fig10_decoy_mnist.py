@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from rrr.pipeline.jobs import read_json, start_job
+from rrr.pipeline.jobs import load_npz, read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.decoy_mnist import fae_figure
 
@@ -17,5 +17,5 @@ for key in ("train", "test"):
     first = np.asarray(theta0[f"{key}_accuracy"])[p.theta0_index]
     later = [np.asarray(read_json(f)[f"{key}_accuracy"]) for f in sm.input.rounds]
     accuracies[key] = np.stack([np.tile(first, n_l1)] + later).reshape(-1, n_l1, n_seeds)
-fig = fae_figure(dict(np.load(sm.input.gradients)), accuracies, read_json(sm.input.baseline)["test_accuracy"])
+fig = fae_figure(dict(load_npz(sm.input.gradients)), accuracies, read_json(sm.input.baseline)["test_accuracy"])
 save_figure(fig, sm.output[0], sm.output[1])

@@ -1,16 +1,15 @@
 """Figure 10 (top): find-another-explanation on Iris-Cancer — explanations per iteration, and
 train/test accuracy and Iris usage (mean ± sd over trials) against the iteration."""
 
-import numpy as np
 
-from rrr.pipeline.jobs import read_json, start_job
+from rrr.pipeline.jobs import load_npz, read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.iris_cancer import fae_figure
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 use_style()
-cached = np.load(sm.input.gradients)
+cached = load_npz(sm.input.gradients)
 trial, rows = sm.params.trial, sm.params.rows
 gradients = cached["gradients"][:, trial][:, rows]
 labels = cached["y"][trial][rows].tolist()

@@ -8,7 +8,7 @@ alt.atheism. Bottom: train and test accuracy per round, mean ± sd over seeds.
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rrr.pipeline.jobs import read_json, start_job
+from rrr.pipeline.jobs import load_npz, read_json, start_job
 from rrr.plots import save_figure, use_style
 from rrr.plots.newsgroups import draw_fae_accuracy, draw_fae_words
 from rrr.paper.newsgroups import top_words
@@ -18,7 +18,7 @@ start_job(sm.log[0], sm.threads)
 use_style()
 text = read_json(sm.input.text)
 names, vocabulary = text["target_names"], text["vocabulary"]
-metrics, cached = read_json(sm.input.metrics), np.load(sm.input.gradients)
+metrics, cached = read_json(sm.input.metrics), load_npz(sm.input.gradients)
 n_seeds, toward = len(metrics["seeds"]), int(cached["toward"])
 shown = min(sm.params.shown_rounds, metrics["rounds"])
 

@@ -4,9 +4,8 @@ Here blue supports the predicted label and orange opposes it; opacity |w| / max|
 """
 
 
-import numpy as np
 
-from rrr.pipeline.jobs import read_json, start_job, write_text
+from rrr.pipeline.jobs import load_npz, read_json, start_job, write_text
 from rrr.plots import use_style
 from rrr.plots.newsgroups import Document, Panel, draw_documents, explanations_html, save_documents
 from rrr.paper.newsgroups import document_word_weights
@@ -16,7 +15,7 @@ start_job(sm.log[0], sm.threads)
 use_style()
 text = read_json(sm.input.text)
 names, vocabulary = text["target_names"], text["vocabulary"]
-cached, lime = np.load(sm.input.gradients), read_json(sm.input.lime)
+cached, lime = load_npz(sm.input.gradients), read_json(sm.input.lime)
 toward, seed = int(cached["toward"]), str(lime["seeds"][0])
 documents = []
 for row in sm.params.documents:

@@ -1,12 +1,11 @@
 """Train the supervised-disentangled convolutional autoencoder of the squares toy (thesis Fig. 25),
 latent 0 = square size, latent 1 = background shade, the rest free; it is frozen afterwards."""
 
-import numpy as np
 import torch
 
 from rrr.extras.autoencoder import ConvAutoencoder, factor_correlations, fit_autoencoder
 from rrr.data.squares import FACTORS
-from rrr.pipeline.jobs import start_job, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_json
 from rrr.progress import log_progress
 from rrr.models import save_tensors
 
@@ -14,7 +13,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg = sm.params.cfg
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 supervised = [FACTORS.index("size"), FACTORS.index("shade")]
 side = d["ae"].shape[-1]
 torch.manual_seed(cfg["seed"])

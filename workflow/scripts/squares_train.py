@@ -12,7 +12,7 @@ import torch
 import rrr
 from rrr.extras.autoencoder import ConvAutoencoder
 from rrr.extras.diverse import gradient_cosines, train_diverse_models
-from rrr.pipeline.jobs import save_torch, start_job, write_json
+from rrr.pipeline.jobs import load_npz, save_torch, start_job, write_json
 from rrr.progress import log_progress
 from rrr.models import load_tensors
 from rrr.models import smooth_mlp
@@ -21,7 +21,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg, kind = sm.params.cfg, sm.wildcards.kind
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 state, saved = load_tensors(sm.input.autoencoder)  # weights_only: no pickled code runs
 ae = ConvAutoencoder(**saved["config"])
 ae.load_state_dict(state)

@@ -6,13 +6,13 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, venn3
-from rrr.pipeline.jobs import start_job
+from rrr.pipeline.jobs import load_npz, start_job
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 use_style()
 p = sm.params
-t = np.load(sm.input.transfer[0])
+t = load_npz(sm.input.transfer[0])
 names, eps = list(t["models"]), list(np.round(t["epsilons"], 6))
 e = eps.index(round(p.eps, 6))
 correct = t["fgsm_correct"][0]  # first seed: evaluated, source, eps, example

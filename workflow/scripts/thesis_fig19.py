@@ -6,13 +6,13 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_COLORS, MODEL_LABELS
-from rrr.pipeline.jobs import start_job
+from rrr.pipeline.jobs import load_npz, start_job
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 use_style()
 p = sm.params
-s = np.load(sm.input.statistics[0])
+s = load_npz(sm.input.statistics[0])
 labels = [MODEL_LABELS[m].replace(" (", "\n(") for m in p.models]
 fig = plt.figure(figsize=(10, 6.4), layout="constrained")
 top, bottom = fig.subfigures(2, 1, height_ratios=[1, 0.9])

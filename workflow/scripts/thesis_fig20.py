@@ -5,13 +5,13 @@ import numpy as np
 
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, image_grid
-from rrr.pipeline.jobs import start_job
+from rrr.pipeline.jobs import load_npz, start_job
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 use_style()
 p = sm.params
-g = np.load(sm.input.grids[0])
+g = load_npz(sm.input.grids[0])
 side, clip = int(g["side"]), tuple(g["clip"])
 fig, axes = plt.subplots(1, len(p.models), figsize=(4.2 * len(p.models), 1.9), layout="constrained",
                          squeeze=False)

@@ -7,7 +7,7 @@ import numpy as np
 from rrr.data.adversarial import CLASS_NAMES, LABELS
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, image_grid
-from rrr.pipeline.jobs import start_job
+from rrr.pipeline.jobs import load_npz, start_job
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
@@ -16,7 +16,7 @@ p = sm.params
 fig, axes = plt.subplots(len(p.datasets), len(p.models), figsize=(3.3 * len(p.models), 3.5 * len(p.datasets)),
                          layout="constrained", squeeze=False)
 for r, (dataset, path) in enumerate(zip(p.datasets, sm.input.grids)):
-    g = np.load(path)
+    g = load_npz(path)
     names = CLASS_NAMES[p.sources[dataset]]
     for c, m in enumerate(p.models):
         ax = axes[r, c]

@@ -6,7 +6,7 @@ import numpy as np
 from rrr.data.adversarial import CLASS_NAMES, LABELS
 from rrr.plots import save_figure, use_style
 from rrr.plots.adversarial import MODEL_LABELS, signed_image
-from rrr.pipeline.jobs import start_job
+from rrr.pipeline.jobs import load_npz, start_job
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
@@ -14,7 +14,7 @@ use_style()
 p = sm.params
 fig = plt.figure(figsize=(4.6 * len(p.datasets), 0.8 * (len(p.models) + 1) + 0.6), layout="constrained")
 for sub, dataset, path in zip(np.atleast_1d(fig.subfigures(1, len(p.datasets))), p.datasets, sm.input.statistics):
-    s = np.load(path)
+    s = load_npz(path)
     side, clip, n = int(s["side"]), tuple(s["clip"]), len(s["labels"])
     axes = sub.subplots(len(p.models) + 1, n, squeeze=False)
     for j in range(n):

@@ -9,12 +9,12 @@ import numpy as np
 import torch
 
 from rrr import input_gradients, load_model, predict_proba, unstack
-from rrr.pipeline.jobs import start_job, write_npz
+from rrr.pipeline.jobs import load_npz, start_job, write_npz
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 p = sm.params
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 X, y = d["X"], d["y"]
 model = unstack(load_model(sm.input.model), 0)
 n_classes = int(y.max()) + 1

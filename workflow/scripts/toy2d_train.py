@@ -1,16 +1,15 @@
 """Train the 50-30 MLP on a 2D toy dataset (64 epochs, batch 256, raw inputs), one model per seed, stacked."""
 
-import numpy as np
 
 from rrr.pipeline.replicates import train_replicates
-from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
-d = np.load(sm.input[0])
+d = load_npz(sm.input[0])
 model, history, metrics = train_replicates(
     d["X"], d["y"], None, seeds=sm.params.seeds, l1=0.0, train=sm.params.train, callback=progress
 )

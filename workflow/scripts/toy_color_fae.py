@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from rrr import find_another_explanation, input_gradients, mlp_stack
-from rrr.pipeline.jobs import start_job, write_json, write_npz
+from rrr.pipeline.jobs import load_npz, start_job, write_json, write_npz
 from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import rule_scores
@@ -20,7 +20,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 seeds = list(p.seeds)
 x = as_tensor(d["X"])
 # The chains' explanation masks need per-model (S, N, D) inputs, so the shared data is given as views.

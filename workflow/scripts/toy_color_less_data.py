@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from rrr import fit, mlp_stack
-from rrr.pipeline.jobs import start_job, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import rule_scores, stacked_masks
@@ -18,7 +18,7 @@ start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 size = int(sm.wildcards.size)
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 X, y = d["X"][:size], d["y"][:size]
 conditions, seeds = list(p.conditions), list(p.seeds)
 train = {**p.train, "epochs": max(1, int(p.epoch_budget / size)), "batch_size": min(p.max_batch_size, size)}

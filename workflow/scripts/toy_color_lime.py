@@ -14,7 +14,7 @@ from lime.lime_tabular import LimeTabularExplainer
 
 from rrr import load_model, predict_proba, unstack
 from rrr.data import corner_mask
-from rrr.pipeline.jobs import start_job, write_json, write_npz
+from rrr.pipeline.jobs import load_npz, start_job, write_json, write_npz
 from rrr.paper.timing import cpu_seconds_per_call, gradient_seconds_per_explanation, timed_repeats, timing_record
 from rrr.paper.toy_color import gradient_pixels, lime_pixels, region_share
 from rrr.training import as_tensor
@@ -22,7 +22,7 @@ from rrr.training import as_tensor
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 settings = sm.params.lime
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 Xt = d["Xt"]
 rows = Xt[: settings["n_explained"]]
 model = unstack(load_model(sm.input.model), 0)

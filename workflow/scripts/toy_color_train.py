@@ -4,11 +4,10 @@ plain: A = 0. rule1: A = top middle, so the model must use rule 1 (corners). rul
 neither: A = both, with the much larger λ1 of the reference.
 """
 
-import numpy as np
 import torch
 
 from rrr.pipeline.replicates import train_replicates
-from rrr.pipeline.jobs import start_job, write_csv, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import condition_masks, rule_scores
@@ -17,7 +16,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 condition = sm.wildcards.condition
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 feature_mask = condition_masks()[condition]
 mask = None if feature_mask is None else torch.as_tensor(feature_mask).expand(*d["X"].shape)
 l1 = sm.params.l1

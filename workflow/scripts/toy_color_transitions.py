@@ -13,7 +13,7 @@ import torch
 
 from rrr import fit, mlp_stack
 from rrr.data import corner_mask
-from rrr.pipeline.jobs import start_job, write_json
+from rrr.pipeline.jobs import load_npz, start_job, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import first_rows_masks, log_grid, rule_scores
@@ -24,7 +24,7 @@ sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
-d = np.load(sm.input.data)
+d = load_npz(sm.input.data)
 X, y = d["X"], d["y"]
 seeds = list(p.seeds)
 always_include = None
