@@ -46,6 +46,12 @@ REMOTE_RULES = dict(
     adversarial_train=1,
 )
 
+# The README's way to name partition and account (config `cluster`): the jobs must keep the profile's memory and time.
+# Both partitions are this node's; the GPU one (cluster.gpu_partition) is checked by tests/test_cluster.py's dry run
+# (a CNN on CUDA cannot train on this machine).
+PARTITION, GPU_PARTITION, ACCOUNT = "cpu", "gpu", "mylab"
+CLUSTER = f"cluster={{partition: {PARTITION}, account: {ACCOUNT}}}"
+
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 
@@ -132,6 +138,8 @@ SlurmdLogFile={root}/slurmd.log
 GresTypes=gpu
 NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={mem_mb} Gres=gpu:1 State=UNKNOWN
 PartitionName=rrr Nodes={host} Default=YES MaxTime=INFINITE State=UP
+PartitionName={PARTITION} Nodes={host} MaxTime=INFINITE State=UP
+PartitionName={GPU_PARTITION} Nodes={host} MaxTime=INFINITE State=UP
 """
 
 
@@ -219,7 +227,7 @@ def test_sbatch_runs_the_train_rules_of_the_smoke_workflow(slurm: Path, project:
         sys.executable, "-m", "snakemake", *TARGETS,
         "--workflow-profile", "profiles/slurm",
         "--configfile", "config/smoke.yaml",
-        "--config", f"models_per_job={MODELS_PER_JOB}",
+        "--config", f"models_per_job={MODELS_PER_JOB}", CLUSTER,
         "--slurm-status-command", "squeue",
         "--slurm-init-seconds-before-status-checks", "2",
         "--slurm-keep-successful-logs",
@@ -255,9 +263,19 @@ def test_sbatch_runs_the_train_rules_of_the_smoke_workflow(slurm: Path, project:
     # that made the golden file (tests/smoke_golden.json).
     compared, changed = metrics_differences(project / "results" / "smoke", "decoy-mnist-fae")
     assert compared > 50 and not changed, changed[:20]
-    # The profile's resources reached sbatch: an MLP training asked for its memory and time; the CNN, trained on
-    # the CPU (the smoke config's adversarial.device), for its memory and no GPU (the request follows the device).
-    job = _sh(f"scontrol show job {_first(logs, 'decoy_mnist_train')}").stdout
-    assert "MinMemoryNode=4000M" in job and "TimeLimit=02:00:00" in job, job
-    job = _sh(f"scontrol show job {_first(logs, 'adversarial_train')}").stdout
-    assert "MinMemoryNode=6000M" in job and not re.search(r"gres[:/]gpu", job), job
+    # The resources reached sbatch beside the README's partition and account: an MLP training asked for its own
+    # memory and time, a gradient cache (no resources of its own) for the profile's default-resources, which a
+    # --default-resources on the command line would have replaced; the CNN, trained on the CPU (the smoke config's
+    # adversarial.device), for its memory and no GPU (the request follows the device).
+    placed = f"Partition={PARTITION} "
+    for rule, memory, time_limit in [
+        ("decoy_mnist_train", "4000M", "02:00:00"),
+        ("decoy_mnist_gradients", "2000M", "01:00:00"),
+        ("adversarial_train", "6000M", None),
+    ]:
+        job = _sh(f"scontrol show job {_first(logs, rule)}").stdout
+        assert f"MinMemoryNode={memory}" in job and (time_limit is None or f"TimeLimit={time_limit}" in job), job
+        assert placed in job and f"Account={ACCOUNT} " in job, job
+        asked = re.findall(r"(?:Partition|Account|MinMemoryNode|TimeLimit)=\S+", job)
+        print(f"{rule}: {' '.join(asked)}")  # the evidence, shown by pytest -rP
+    assert not re.search(r"gres[:/]gpu", job), job

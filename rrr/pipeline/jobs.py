@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +25,7 @@ import torch
 
 from rrr.allocator import reuse_freed_memory
 from rrr.atomic import atomic_path, read_sidecar, sidecar_path, write_with_sidecar
+from rrr.pipeline.runs import is_snakemake_command
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,6 +50,59 @@ def start_job(log: str | Path, threads: int) -> None:
     log_to(log)
     set_threads(threads)
     reuse_freed_memory()
+    stop_with_snakemake()
+
+
+def _parent_and_start(pid: int) -> tuple[int, str] | None:
+    """A process's parent pid and its own start time (Linux /proc/<pid>/stat), None where it is gone (or a zombie,
+    killed but not yet reaped)."""
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] in ("Z", "X") else (int(fields[1]), fields[19])
+
+
+def _snakemake_ancestor() -> tuple[int, str] | None:
+    """The nearest snakemake process above this one (pid, start time), None outside a workflow or off Linux."""
+    pid = os.getppid()
+    while pid > 1:
+        stat = _parent_and_start(pid)
+        try:
+            argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")[:3]
+        except OSError:
+            return None
+        if stat is None:
+            return None
+        if is_snakemake_command(argv):
+            return pid, stat[1]
+        pid = stat[0]
+    return None
+
+
+def stop_with_snakemake(interval: float = 2.0) -> threading.Thread | None:
+    """End this job (SIGTERM to itself) within ``interval`` seconds of the snakemake that started it dying.
+
+    Snakemake stops its jobs on Ctrl-C, but after ``kill -9`` (or a lost login node) they ran on as orphans,
+    writing outputs the rerun does not trust and competing with its jobs for the cores. Outputs are written
+    atomically, so a job stopped here leaves none half-written. No-op outside snakemake or off Linux."""
+    ancestor = _snakemake_ancestor()
+    if ancestor is None:
+        return None
+    pid, started = ancestor
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            stat = _parent_and_start(pid)
+            if stat is None or stat[1] != started:
+                print(f"snakemake (pid {pid}) has ended: this job stops too; run snakemake again", flush=True)
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    thread = threading.Thread(target=watch, name="stop-with-snakemake", daemon=True)
+    thread.start()
+    return thread
 
 
 # Wall-clock times differ between two runs of the same job: they are kept out of the metrics files (which are then

@@ -23,6 +23,7 @@ IC = config["iris_cancer"]
 DM = config["decoy_mnist"]
 TX = config["thesis_extras"]
 ADV = config["adversarial"]
+CLUSTER = config["cluster"]
 RESULTS = f"results/{PROFILE}"
 RAW = "results/raw"
 
@@ -32,6 +33,36 @@ localrules:
     claims,
     paper,
     thesis,
+
+
+# The paper's longest chain of dependent jobs is θ0 (decoy_mnist_train) and the find-another-explanation rounds after
+# it, then the λ1 sweep (python -m rrr.pipeline.walltime): on a few cores they start first, the short jobs fill in
+# around them. Snakemake does not pass a job's priority on to the jobs it waits on, so those upstream of the chain
+# carry it too: MNIST's acquisition (acquire_priority) and decoy_mnist_data.
+DM_CHAIN_PRIORITY = 10
+ACQUIRE_PRIORITY = {"mnist": DM_CHAIN_PRIORITY}  # raw datasets the longest chain waits on
+
+
+def acquire_priority(wildcards):
+    """acquire_dataset's priority: that of the chain waiting on the dataset (ACQUIRE_PRIORITY), else 0."""
+    return ACQUIRE_PRIORITY.get(wildcards.dataset, 0)
+
+
+def per_attempt(value):
+    """A resource that grows with each retry (profiles/slurm sets `retries`): ``value`` (a number, or a function of
+    the wildcards) times the attempt, 1 on the first run. A job killed for memory or time then asks for more."""
+    if callable(value):
+        return lambda wildcards, attempt: value(wildcards) * attempt
+    return lambda wildcards, attempt: value * attempt
+
+
+def cluster_resources(gpu):
+    """The SLURM placement of a job from config `cluster` (slurm_partition, slurm_account), only the keys set: a job
+    that asks for a GPU (``gpu`` > 0) goes to gpu_partition, else partition. The Snakefile adds them to every rule
+    beside its own resources, so the profile's default-resources (memory, time) are never replaced."""
+    partition = (CLUSTER.get("gpu_partition") or CLUSTER.get("partition")) if gpu else CLUSTER.get("partition")
+    placement = {"slurm_partition": partition, "slurm_account": CLUSTER.get("account")}
+    return {key: value for key, value in placement.items() if value}
 
 
 def data_mirror():

@@ -4,8 +4,9 @@ rule acquire_dataset:
         directory(f"{RAW}/{{dataset}}"),
     log:
         f"{RESULTS}/logs/acquire_dataset/{{dataset}}.log",
+    priority: acquire_priority  # MNIST's comes first: the longest chain waits on it (rules/common.smk)
     resources:
-        runtime=30,
+        runtime=per_attempt(30),
     params:
         files=raw_dataset_identity,  # what the data is; where it comes from is no param (rules/common.smk)
     run:

@@ -4,11 +4,6 @@ from rrr.pipeline.reference import load as load_reference
 DM_CONDITIONS = ["plain", "annotated", "baseline"]
 
 
-# The paper's longest chain of dependent jobs is θ0 (decoy_mnist_train) and the find-another-explanation rounds after
-# it, then the λ1 sweep (python -m rrr.pipeline.walltime): on a few cores they start first, the short jobs fill in around them.
-DM_CHAIN_PRIORITY = 10
-
-
 # Merging a sweep's training jobs (config models_per_job) is bookkeeping: never sent to a cluster node.
 localrules:
     decoy_mnist_condition,
@@ -26,6 +21,7 @@ rule decoy_mnist_data:
         f"{RESULTS}/logs/decoy_mnist_data.log",
     benchmark:
         f"{RESULTS}/benchmarks/decoy-mnist-data.tsv"
+    priority: DM_CHAIN_PRIORITY  # the longest chain starts here (rules/common.smk)
     conda:
         "../../envs/rrr.yaml"
     params:
@@ -60,8 +56,8 @@ rule decoy_mnist_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=120,
+        mem_mb=per_attempt(4000),
+        runtime=per_attempt(120),
     params:
         seeds=lambda w: [DM["seeds"][i] for i in DM_TRAIN_JOBS[int(w.job)]],
         shuffle_seed=DM["seeds"][0],
@@ -246,8 +242,8 @@ rule decoy_mnist_fae_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
-        mem_mb=6000,
-        runtime=120,
+        mem_mb=per_attempt(6000),
+        runtime=per_attempt(120),
     params:
         **DM_FAE_PARAMS,
         models=lambda w: DM_FAE_JOBS[int(w.job)],
@@ -354,8 +350,8 @@ rule decoy_mnist_crossval_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
-        mem_mb=6000,
-        runtime=240,
+        mem_mb=per_attempt(6000),
+        runtime=per_attempt(240),
     params:
         seeds=lambda w: [DM_CV_MODELS[i][1] for i in DM_CV_JOBS[int(w.job)]],
         l1=lambda w: [DM_CV_MODELS[i][0] for i in DM_CV_JOBS[int(w.job)]],

@@ -52,8 +52,8 @@ rule iris_cancer_train:
         "../../envs/rrr.yaml"
     threads: IC_THREADS
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
     params:
         init_seed=IC["init_seed"],
         l1=IC["l1"],
@@ -126,8 +126,8 @@ rule iris_cancer_fae:
         "../../envs/rrr.yaml"
     threads: IC_THREADS
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
     params:
         fae=IC["fae"],
         train=IC["train"],

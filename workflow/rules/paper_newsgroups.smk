@@ -43,8 +43,8 @@ rule newsgroups_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=per_attempt(4000),
+        runtime=per_attempt(60),
     params:
         seeds=NG["seeds"],
         train=NG["train"],
@@ -68,8 +68,8 @@ rule newsgroups_fae:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
-        mem_mb=6000,
-        runtime=120,
+        mem_mb=per_attempt(6000),
+        runtime=per_attempt(120),
     params:
         seeds=NG["fae"]["seeds"],
         rounds=NG["fae"]["rounds"],

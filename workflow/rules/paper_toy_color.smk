@@ -53,8 +53,8 @@ rule toy_color_train:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
     params:
         seeds=TC["seeds"],
         l1=lambda w: TC_L1[w.condition],
@@ -81,7 +81,7 @@ rule toy_color_lime:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
-        runtime=30,
+        runtime=per_attempt(30),
     params:
         repeats=TABLE1_REPEATS,  # each Table 1 cell timed this many times: its spread is the error
         lime=TC["lime"],
@@ -106,8 +106,8 @@ rule toy_color_fae:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(30),
     params:
         seeds=TC["fae"]["seeds"],
         rounds=TC["fae"]["rounds"],
@@ -143,8 +143,8 @@ rule toy_color_l1_sweep:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=60,
+        mem_mb=per_attempt(3000),
+        runtime=per_attempt(60),
     params:
         **TC_TRANSITION_PARAMS,
         sweep="l1",
@@ -169,8 +169,8 @@ rule toy_color_count_sweep:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=per_attempt(4000),
+        runtime=per_attempt(60),
     params:
         **TC_TRANSITION_PARAMS,
         sweep="count",
@@ -197,7 +197,7 @@ rule toy_color_always_include:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
-        runtime=30,
+        runtime=per_attempt(30),
     params:
         **dict(TC_TRANSITION_PARAMS, seeds=TC["transitions"]["always_include_seeds"]),
         sweep="always_include",
@@ -224,7 +224,7 @@ rule toy_color_less_data:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
-        runtime=30,
+        runtime=per_attempt(30),
     params:
         conditions=TC_LESS_DATA,
         seeds=TC["less_data"]["seeds"],

@@ -49,8 +49,8 @@ rule adversarial_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
-        mem_mb=6000,
-        runtime=lambda w: len(ADV["seeds"]) * (30 + ADV_BATCHES[w.dataset] // (10 if ADV_GPU else 2)),
+        mem_mb=per_attempt(6000),
+        runtime=per_attempt(lambda w: len(ADV["seeds"]) * (30 + ADV_BATCHES[w.dataset] // (10 if ADV_GPU else 2))),
         gpu=ADV_GPU,
     params:
         seeds=ADV["seeds"],
@@ -93,7 +93,7 @@ rule adversarial_evaluate:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
-        mem_mb=4000,
+        mem_mb=per_attempt(4000),
         gpu=ADV_GPU,
     params:
         models=ADV_MODELS,

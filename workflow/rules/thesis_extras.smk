@@ -127,7 +127,7 @@ rule l1l2_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
-        mem_mb=4000,
+        mem_mb=per_attempt(4000),
     params:
         cfg={k: TX["l1l2"][k] for k in ("arch", "seeds", "lambdas", "l1_norm_factor", "train")},
     script:
