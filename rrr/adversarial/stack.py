@@ -88,23 +88,26 @@ class CNNStack(torch.nn.Module):
         self.rng = [_model_rng(int(s), device) for s in seeds]
 
     def _dropout(self, h: torch.Tensor, models: list[int]) -> torch.Tensor:
-        """Model i's dropout on its slice h[j] (N, F), drawn from model i's own random state."""
+        """Dropout of h (N × k'·F, model-major features), model i's mask drawn from its own random state by the lone
+        model's call (``F.dropout`` of an (N, F) tensor): p = 0.5 scales by exactly 2, so h · (mask · 2) is the lone
+        (h · mask) · 2 bit for bit, on the CPU and on CUDA's fused kernel alike."""
         if not self.training:
             return h
         if len(self.rng) != self.k:
             raise RuntimeError("CNNStack in training mode needs seed_dropout(seeds) first (one dropout seed per model)")
         device = h.device
-        out = []
+        ones = torch.ones(h.shape[0], h.shape[1] // len(models), device=device, dtype=h.dtype)
+        noise = []
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            for j, i in enumerate(models):
+            for i in models:
                 torch.set_rng_state(self.rng[i]["cpu"])
                 if device.type == "cuda":
                     torch.cuda.set_rng_state(self.rng[i]["cuda"], device)
-                out.append(F.dropout(h[j].contiguous(), 0.5, True))
+                noise.append(F.dropout(ones, 0.5, True))
                 self.rng[i] = {"cpu": torch.get_rng_state()}
                 if device.type == "cuda":
                     self.rng[i]["cuda"] = torch.cuda.get_rng_state(device)
-        return torch.stack(out)
+        return h * torch.cat(noise, 1)
 
     def _bn(self, h: torch.Tensor, name: str, idx: torch.Tensor | None, beta_shape: tuple) -> torch.Tensor:
         """Batch norm of every model's channels at once (h: N × k'·C × ...), each model's running statistics."""
@@ -138,10 +141,11 @@ class CNNStack(torch.nn.Module):
         c2 = w("features.4.weight")
         h = F.conv2d(h, c2.reshape(-1, *c2.shape[2:]), padding=2, groups=k)
         h = F.max_pool2d(F.relu(self._bn(h, "features.5", idx, (1, -1, 1, 1))), 2)
-        h = h.reshape(n, k, -1).transpose(0, 1)  # k × N × (64·s²), each model's features in the lone flatten order
-        h = torch.bmm(h, w("classifier.0.weight").transpose(1, 2))  # k × N × 1024
-        h = self._bn(h.transpose(0, 1).reshape(n, -1), "classifier.1", idx, (1, -1))
-        h = self._dropout(F.relu(h).reshape(n, k, -1).transpose(0, 1), models)
+        # W·hᵀ (k × 1024 × N), not h·Wᵀ: the weight's gradient then comes out in the weight's own layout (no copy of
+        # the k × 1024 × 64·s² gradient, the largest tensor of the step).
+        h = torch.bmm(w("classifier.0.weight"), h.reshape(n, k, -1).permute(1, 2, 0))
+        h = self._bn(h.permute(2, 0, 1).reshape(n, -1), "classifier.1", idx, (1, -1))  # N × k·1024, model-major
+        h = self._dropout(F.relu(h), models).reshape(n, k, -1).transpose(0, 1)
         return torch.baddbmm(w("classifier.4.bias").unsqueeze(1), h, w("classifier.4.weight").transpose(1, 2))
 
     def _lcn(self, h: torch.Tensor) -> torch.Tensor:
