@@ -15,6 +15,7 @@ import rrr
 from rrr.adversarial.attacks import fgsm, jsma, transfer_accuracies
 from rrr.adversarial.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
 from rrr.adversarial.defenses import model_seed, objective_for, objective_loss, predict_logits, train_cnn
+from rrr.adversarial.stack import train_stack
 from rrr.extras.hessian import penalty_terms
 from rrr.extras.vgg import vgg
 
@@ -65,6 +66,28 @@ def test_cnn_trains_on_cuda_and_resumes_from_a_checkpoint(defense: str, tmp_path
     loss, _ = objective_loss(model.train(), x[:16], y[:16], objective)
     loss.backward()
     assert torch.isfinite(loss) and all(p.grad is None or p.grad.device.type == "cuda" for p in model.parameters())
+
+
+def test_a_stack_of_cnns_on_cuda_takes_each_lone_models_steps(tmp_path: Path):
+    """rrr.adversarial.stack on CUDA: each model of a mixed stack ends where it ends trained alone on CUDA (its dropout
+    masks from its own CUDA random state, the lone fused kernel's), to round-off, and its checkpoints hold CUDA RNG."""
+    x, y = (t.to(CUDA) for t in _digits())
+    soft = torch.softmax(torch.randn(len(x), 10, generator=torch.Generator().manual_seed(2)), -1).to(CUDA)
+    defenses = ["normal", "distilled", "advtrain", "doubleback", "insensitive-cs", "both"]
+    objectives = [objective_for(d, lam=10.0) for d in defenses]
+    seeds = [model_seed(0, d, 10.0) for d in defenses]
+    ys = [soft if d == "distilled" else y for d in defenses]
+    alone = [reference_cnn(28, seed=s).to(CUDA) for s in seeds]
+    for m, t, o, s in zip(alone, ys, objectives, seeds):
+        train_cnn(m, x, t, o, batches=2, batch_size=16, seed=s)
+    stacked = [reference_cnn(28, seed=s).to(CUDA) for s in seeds]
+    paths = [tmp_path / f"{d}.ckpt" for d in defenses]
+    train_stack(stacked, x, ys, objectives, seeds=seeds, batches=2, batch_size=16, checkpoints=paths)
+    for d, a, b in zip(defenses, alone, stacked):
+        gap = max((p - q).abs().max().item() for p, q in zip(a.parameters(), b.parameters()))
+        assert gap < 0.03 * 2e-4 * 2, d  # tests/test_adversarial_stack.py's bound: 3% of Adam's largest move
+        assert next(b.parameters()).device.type == "cuda"
+    assert "cuda" in torch.load(paths[0], weights_only=True)["rng"]
 
 
 def test_fgsm_and_jsma_on_cuda_match_the_cpu():
