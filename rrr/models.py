@@ -211,10 +211,12 @@ def save_tensors(path: str | Path, tensors: Mapping[str, torch.Tensor], **metada
     """Save a flat mapping of tensors (``torch.save``) and, beside it (``<path>.json``), JSON metadata and the saved
     file's ``sha256``.
 
-    Both are written atomically, the tensors first (so a sidecar always describes a complete file).
+    The tensors are saved from the CPU, so that a file written by a GPU run loads on a machine without one. Both are
+    written atomically, the tensors first (so a sidecar always describes a complete file).
     :func:`load_tensors` reads them back without unpickling any code, after checking the checksum.
     """
-    write_with_sidecar(path, lambda tmp: torch.save(dict(tensors), tmp), json.loads(json.dumps(metadata, default=str)))
+    cpu = {name: t.cpu() for name, t in tensors.items()}  # a GPU-trained model loads anywhere (a no-op on the CPU)
+    write_with_sidecar(path, lambda tmp: torch.save(cpu, tmp), json.loads(json.dumps(metadata, default=str)))
 
 
 def load_tensors(path: str | Path, map_location: str | torch.device | None = None) -> tuple[dict, dict]:

@@ -36,6 +36,23 @@ def model_device(model: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
+DEVICES = ("cpu", "cuda")
+
+
+def resolve_device(name: str, key: str = "device") -> torch.device:
+    """The configured device (config ``key``: 'cpu' or 'cuda'), checked at the start of a job: a clear error naming
+    the key and the fix when it is neither, or when it is 'cuda' and torch sees no CUDA device."""
+    if name not in DEVICES:
+        raise ValueError(f"{key} is {name!r}; it must be one of {list(DEVICES)}.")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(
+            f"{key} is 'cuda', but torch {torch.__version__} sees no CUDA device (CUDA build: "
+            f"{torch.version.cuda or 'none'}). Run on a GPU node with a CUDA build of torch (README, "
+            f"\"Training on a GPU\"), or set {key}: cpu (--config {key}=cpu)."
+        )
+    return torch.device(name)
+
+
 def check_tensor(name: str, value: object) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}.")

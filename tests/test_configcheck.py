@@ -74,7 +74,8 @@ def test_every_top_level_key_of_the_schema_is_a_config_key():
     assert top["additionalProperties"] is False
     assert set(top["properties"]) == set(shipped) == set(top["required"])
     sections = {key for key, schema in top["properties"].items() if schema.get("type") == "object"}
-    assert set(shipped) - sections == {"profile", "data_mirror", "threads", "models_per_job", "table1_repeats"}
+    assert set(shipped) - sections == {"profile", "data_mirror", "threads", "device", "models_per_job",
+                                      "table1_repeats"}
     for section in sections:
         assert (SCHEMAS / f"{section}.schema.yaml").is_file(), section
 
@@ -195,3 +196,23 @@ def test_a_nan_or_inf_number_is_named_with_its_file_and_line(tmp_path: Path, tex
     assert f"{key} = {shown} (set in " in message and "not a finite number" in message
     assert f"overlay.yaml:{text.count(chr(10))}" in message
     assert message.count(key + " =") == 1  # once, even where the schema also rejects it
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_the_device_key_takes_cpu_or_cuda(tmp_path: Path, device: str):
+    """The top-level `device` (where every model trains) and adversarial.device (null: follow it) pass the check."""
+    files = [REPO / "config" / "config.yaml", REPO / "config" / "smoke.yaml", tmp_path / "overlay.yaml"]
+    files[-1].write_text(yaml.safe_dump({"device": device, "adversarial": {"device": None}}))
+    check_config(load_config(*files), files, SCHEMAS)
+
+
+def test_another_device_is_rejected_naming_the_key(tmp_path: Path):
+    message = _check(tmp_path, {"device": "gpu"})
+    assert "device" in message and "overlay.yaml" in message and "'cpu'" in message and "'cuda'" in message
+
+
+def test_the_device_key_is_required(tmp_path: Path):
+    config = load_config(REPO / "config" / "config.yaml")
+    del config["device"]
+    with pytest.raises(ConfigError, match="device is missing"):
+        check_config(config, [REPO / "config" / "config.yaml"], SCHEMAS)

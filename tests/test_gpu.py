@@ -148,3 +148,25 @@ def test_the_method_follows_the_model_to_cuda_and_matches_the_cpu():
     torch.testing.assert_close(cuda[0], cpu[0], rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(cuda[1], cpu[1], rtol=1e-4)
     assert (cuda[2] == cpu[2]).float().mean() > 0.99 and cuda[3] == pytest.approx(cpu[3], rel=1e-4)
+
+
+def test_train_replicates_on_cuda_matches_the_cpu_and_comes_back_on_the_cpu(tmp_path: Path):
+    """Config device: cuda for the paper's MLPs: a small stack trained on the GPU equals the CPU run to round-off,
+    returns on the CPU, and its saved file (CPU tensors) loads anywhere."""
+    from rrr.models import load_model, save_model
+    from rrr.pipeline.replicates import train_replicates
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 6)).astype(np.float32)
+    y, mask = (x[:, 0] > 0).astype(np.int64), rng.random((64, 6)) > 0.5
+    train = {"epochs": 3, "batch_size": 16, "lr": 1e-2}
+    cpu, _, m_cpu = train_replicates(x, y, mask, seeds=[0, 1], l1=10.0, train=train, device="cpu")
+    gpu, _, m_gpu = train_replicates(x, y, mask, seeds=[0, 1], l1=10.0, train=train, device="cuda")
+    assert all(p.device.type == "cpu" for p in gpu.parameters())
+    for a, b in zip(cpu.state_dict().values(), gpu.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(m_cpu["train_accuracy"], m_gpu["train_accuracy"])
+    save_model(gpu.to(CUDA), tmp_path / "m.pt")  # saved from the GPU: CPU tensors in the file
+    state = torch.load(tmp_path / "m.pt", map_location=None, weights_only=True)
+    assert all(t.device.type == "cpu" for t in state.values())
+    torch.testing.assert_close(load_model(tmp_path / "m.pt").state_dict(), cpu.state_dict(), rtol=1e-4, atol=1e-5)

@@ -244,3 +244,30 @@ def test_the_paper_scale_adversarial_overlay_is_a_profile_of_its_own(project: Pa
     config = yaml.safe_load((REPO / "config" / "adversarial-paper.yaml").read_text())
     assert config["profile"] == "adversarial-paper" and config["adversarial"]["train"] == {"batches": 15000}
     assert config["adversarial"]["seeds"] == [0, 1, 2] and config["adversarial"]["device"] == "cuda"
+
+
+def _resources_by_rule(run: subprocess.CompletedProcess) -> dict[str, set[str]]:
+    """Each planned rule's `resources:` lines of a dry run (the text of every job of the rule)."""
+    found: dict[str, set[str]] = {}
+    for job in run.stdout.split("\nrule ")[1:]:
+        name, line = job.split(":", 1)[0], re.search(r"resources: (.*)", job)
+        found.setdefault(name, set()).add(line[1] if line else "")
+    return found
+
+
+def test_config_device_cuda_asks_a_gpu_for_every_training_job_and_none_for_figures(project: Path):
+    """`--config device=cuda`: the training jobs of Figure 9 (and, adversarial.device being null, the CNNs') ask
+    SLURM for a GPU; the data and figure jobs do not. The default (cpu) asks none."""
+    targets = ["paper_fig09", "results/smoke/metrics/adversarial-train/mnist/normal.json"]
+    env = {k: v for k, v in os.environ.items() if k != "RRR_DATA_MIRROR"}
+    cmd = [sys.executable, "-m", "snakemake", *targets, "-n", "--cores", "1", "--configfile", "config/smoke.yaml"]
+    cuda = subprocess.run([*cmd, "--config", "device=cuda"], cwd=project, env=env, capture_output=True, text=True,
+                          timeout=600)
+    cpu = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert cuda.returncode == 0 and cpu.returncode == 0, (cuda.stderr + cpu.stderr)[-3000:]
+    on_gpu, on_cpu = _resources_by_rule(cuda), _resources_by_rule(cpu)
+    for rule in ("decoy_mnist_train", "adversarial_train"):
+        assert all(re.search(r"\bgpu=1\b", r) for r in on_gpu[rule]), (rule, on_gpu[rule])
+        assert all(re.search(r"\bgpu=0\b", r) for r in on_cpu[rule]), (rule, on_cpu[rule])
+    for rule in ("paper_fig09", "decoy_mnist_data"):
+        assert not any(re.search(r"\bgpu=1\b", r) for r in on_gpu[rule]), (rule, on_gpu[rule])

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rrr.atomic import atomic_path
+from rrr.validation import resolve_device as check_device
 
 BN_EPS = 1e-3
 BN_MOMENTUM = 0.1  # TF decay 0.9
@@ -118,10 +119,9 @@ def load_cnn(path: str | Path, device: str | torch.device = "cpu") -> ReferenceC
 
 
 def resolve_device(name: str) -> torch.device:
-    """The configured device ('cpu' or 'cuda'); a clear error when CUDA is asked for but absent."""
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was asked for, but torch sees no CUDA device; use 'cpu'.")
-    return torch.device(name)
+    """The chapter's device (config adversarial.device, or the top-level device it follows); a clear error naming
+    the key and the fix when CUDA is asked for but absent (rrr.validation.resolve_device)."""
+    return check_device(name, "adversarial.device")
 
 
 def load_cnns(names: list[str], paths: list[str], device: str | torch.device = "cpu") -> dict[str, ReferenceCNN]:

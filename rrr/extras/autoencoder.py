@@ -19,6 +19,7 @@ from torch import nn
 
 from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
 from rrr.progress import Progress, ProgressCallback
+from rrr.validation import model_device
 
 
 class ConvAutoencoder(nn.Module):
@@ -98,8 +99,9 @@ def fit_autoencoder(
     finite, and warns once if the objective explodes (see :func:`rrr.fit`). ``callback`` gets a
     :class:`rrr.progress.Progress` after each epoch.
     """
-    x = as_tensor(images, torch.float32)
-    t = as_tensor(factors, torch.float32)
+    device = model_device(model)  # the data follow the model (a CUDA model trains on the GPU)
+    x = as_tensor(images, torch.float32).to(device)
+    t = as_tensor(factors, torch.float32).to(device)
     k = model.config["n_supervised"]
     if t.shape != (len(x), k):
         raise ValueError(f"factors must have shape ({len(x)}, {k}), not {tuple(t.shape)}.")

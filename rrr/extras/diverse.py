@@ -35,6 +35,7 @@ from rrr.validation import (
     check_label_shape,
     check_labels,
     check_nonnegative,
+    model_device,
 )
 
 COS_EPS = 1e-6
@@ -147,8 +148,9 @@ def train_diverse_models(
     x_t, y_t = as_tensor(x), as_tensor(y)
     m_t = None if mask is None else as_tensor(mask)
     _validate(models, x_t, y_t, m_t, lambda_overlap, gradient, epochs, batch_size)
-    y_t = y_t.long()
-    m_t = None if m_t is None else m_t.to(x_t.dtype if x_t.is_floating_point() else torch.float32)
+    device = model_device(models[0])  # the data follow the models (CUDA models train on the GPU)
+    x_t, y_t = x_t.to(device), y_t.long().to(device)
+    m_t = None if m_t is None else m_t.to(x_t.dtype if x_t.is_floating_point() else torch.float32).to(device)
     n = len(y_t)
     batch_size = min(batch_size, n)
     params = [p for m in models for p in m.parameters()]

@@ -29,6 +29,7 @@ from torch import nn
 from rrr.explanations import GradientKind, explained_output
 from rrr.numerics import ArrayLike, DivergenceGuard, as_tensor
 from rrr.progress import Progress, ProgressCallback, summarize
+from rrr.validation import model_device
 
 Penalty = Literal["none", "l1_norm", "l2_norm", "hessian", "hessian_estimate"]
 PENALTIES: tuple[str, ...] = ("none", "l1_norm", "l2_norm", "hessian", "hessian_estimate")
@@ -100,7 +101,7 @@ def hessian_frobenius_sq_estimate(
     x = x.detach()
     n = x.shape[-2]
     with torch.enable_grad():
-        noisy = [x + sigma * torch.randn(x.shape, generator=generator) for _ in range(n_samples)]
+        noisy = [x + sigma * torch.randn(x.shape, generator=generator).to(x.device) for _ in range(n_samples)]
         reps = torch.cat([x, *noisy], dim=-2).requires_grad_(True)
         y_rep = None if y is None else y.repeat(*([1] * (y.dim() - 1)), n_samples + 1)
         g = _input_grads(F.log_softmax(model(reps), dim=-1), reps, output, y_rep)
@@ -184,9 +185,10 @@ def fit_input_penalty(
     ``callback`` gets a :class:`rrr.progress.Progress` after each epoch (mean terms over a stack).
     """
     penalty = _penalty_name(penalty)
-    x_t, y_t = as_tensor(x), as_tensor(y).long()
+    device = model_device(model)  # the data follow the model (a CUDA model trains on the GPU)
+    x_t, y_t = as_tensor(x).to(device), as_tensor(y).long().to(device)
     n_models = getattr(model, "n_models", None)
-    lam_t = torch.as_tensor(lam, dtype=torch.get_default_dtype())
+    lam_t = torch.as_tensor(lam, dtype=torch.get_default_dtype(), device=device)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = PenaltyHistory()
@@ -212,8 +214,8 @@ def fit_input_penalty(
             ce_sum = ce_sum + ce.detach() * len(idx)
             pen_sum = pen_sum + pen.detach() * len(idx)
         guard.parameters(model, f"the end of epoch {epoch + 1} (after its last step)")
-        history.cross_entropy.append((ce_sum / n).numpy().copy())
-        history.penalty.append((pen_sum / n).numpy().copy())
+        history.cross_entropy.append((ce_sum / n).cpu().numpy().copy())
+        history.penalty.append((pen_sum / n).cpu().numpy().copy())
         if callback is not None:
             terms = {"cross_entropy": summarize(history.cross_entropy[-1]), "penalty": summarize(history.penalty[-1])}
             callback(Progress("fit_input_penalty", (epoch + 1) * n_batches, epochs * n_batches, epoch + 1, epochs,

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 
 from rrr.models import MLP, concat_stacks, mlp_stack
 from rrr.progress import ProgressCallback
@@ -26,6 +27,7 @@ def train_replicates(
     evaluate: Mapping[str, tuple[ArrayLike, ArrayLike]] = {},
     shuffle_seed: int | None = None,
     callback: ProgressCallback | None = None,
+    device: str | torch.device = "cpu",
 ) -> tuple[MLP, History, dict]:
     """Train one model per seed, all at once as a stack, and measure them.
 
@@ -34,7 +36,9 @@ def train_replicates(
     minibatch's right-answers and right-reasons terms, and the wall-clock training time.
     ``shuffle_seed`` (default ``seeds[0]``) orders the minibatches when ``train`` shuffles: a job that trains part of
     a sweep passes the whole sweep's, so that its models equal the whole sweep's. ``callback`` goes to
-    :func:`rrr.fit` (progress per epoch, :mod:`rrr.progress`); it changes no number.
+    :func:`rrr.fit` (progress per epoch, :mod:`rrr.progress`); it changes no number. ``device`` ('cpu' or 'cuda',
+    config ``device``) is where the stack trains and is measured (the data follow the model); the model comes back
+    on the CPU, so that the caller's gradients and saved files are the same either way.
     """
     if mask is not None:
         check_nonnegative("l1", l1)
@@ -42,7 +46,7 @@ def train_replicates(
             mask = None  # ignored either way: the same numbers, and fit does not warn a second time
     x_t, y_t = as_tensor(x), as_tensor(y).long()
     n_classes = int(y_t.max().item()) + 1
-    model = mlp_stack(x_t.shape[-1], n_classes, seeds, hidden)
+    model = mlp_stack(x_t.shape[-1], n_classes, seeds, hidden).to(device)  # initialized on the CPU: same weights
     start = time.perf_counter()
     shuffle = int(seeds[0] if shuffle_seed is None else shuffle_seed)
     model, history = fit(
@@ -59,7 +63,7 @@ def train_replicates(
     }
     for name, (xe, ye) in evaluate.items():
         metrics[f"{name}_accuracy"] = np.atleast_1d(accuracy(model, xe, ye)).tolist()
-    return model, history, metrics
+    return model.cpu(), history, metrics
 
 
 def merge_replicates(

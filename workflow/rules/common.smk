@@ -13,6 +13,10 @@ from rrr.pipeline.provenance import config_hash, git_state
 # one way: through these names, a section each, never as config[...] in a rules file.
 PROFILE = config["profile"]
 THREADS = config["threads"]
+# Where every model trains (cpu | cuda): a param of each rule that trains or computes input gradients, whose script
+# checks it at its start (rrr.validation.resolve_device); with cuda those rules ask SLURM for a GPU (GPU below).
+DEVICE = config["device"]
+GPU = 1 if DEVICE == "cuda" else 0
 MODELS_PER_JOB = config["models_per_job"]
 TABLE1_REPEATS = config["table1_repeats"]
 DATA_MIRROR = config.get("data_mirror")
@@ -23,6 +27,7 @@ IC = config["iris_cancer"]
 DM = config["decoy_mnist"]
 TX = config["thesis_extras"]
 ADV = config["adversarial"]
+ADV_DEVICE = ADV["device"] or DEVICE  # the chapter's own override; null follows the top-level device
 CLUSTER = config["cluster"]
 RESULTS = f"results/{PROFILE}"
 RAW = "results/raw"

@@ -56,9 +56,11 @@ rule decoy_mnist_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(4000),
         runtime=per_attempt(120),
     params:
+        device=DEVICE,
         seeds=lambda w: [DM["seeds"][i] for i in DM_TRAIN_JOBS[int(w.job)]],
         shuffle_seed=DM["seeds"][0],
         l1=DM["l1"],
@@ -242,10 +244,12 @@ rule decoy_mnist_fae_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(6000),
         runtime=per_attempt(120),
     params:
         **DM_FAE_PARAMS,
+        device=DEVICE,
         models=lambda w: DM_FAE_JOBS[int(w.job)],
         cutoff=DM_FAE["cutoff"],
         train=DM["train"],
@@ -350,9 +354,11 @@ rule decoy_mnist_crossval_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(6000),
         runtime=per_attempt(240),
     params:
+        device=DEVICE,
         seeds=lambda w: [DM_CV_MODELS[i][1] for i in DM_CV_JOBS[int(w.job)]],
         l1=lambda w: [DM_CV_MODELS[i][0] for i in DM_CV_JOBS[int(w.job)]],
         shuffle_seed=DM_CV["seeds"][0],

@@ -52,9 +52,11 @@ rule iris_cancer_train:
         "../../envs/rrr.yaml"
     threads: IC_THREADS
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(2000),
         runtime=per_attempt(30),
     params:
+        device=DEVICE,
         init_seed=IC["init_seed"],
         l1=IC["l1"],
         train=IC["train"],
@@ -126,9 +128,11 @@ rule iris_cancer_fae:
         "../../envs/rrr.yaml"
     threads: IC_THREADS
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(2000),
         runtime=per_attempt(30),
     params:
+        device=DEVICE,
         fae=IC["fae"],
         train=IC["train"],
         cutoff=IC["cutoff"],

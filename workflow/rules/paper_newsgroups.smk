@@ -43,9 +43,11 @@ rule newsgroups_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(4000),
         runtime=per_attempt(60),
     params:
+        device=DEVICE,
         seeds=NG["seeds"],
         train=NG["train"],
     script:
@@ -68,9 +70,11 @@ rule newsgroups_fae:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(6000),
         runtime=per_attempt(120),
     params:
+        device=DEVICE,
         seeds=NG["fae"]["seeds"],
         rounds=NG["fae"]["rounds"],
         l1=NG["fae"]["l1"],

@@ -37,7 +37,10 @@ rule toy2d_train:
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS
+    resources:
+        gpu=GPU,
     params:
+        device=DEVICE,
         seeds=T2D["seeds"],
         train=T2D["train"],
     script:

@@ -53,9 +53,11 @@ rule toy_color_train:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(2000),
         runtime=per_attempt(30),
     params:
+        device=DEVICE,
         seeds=TC["seeds"],
         l1=lambda w: TC_L1[w.condition],
         train=TC["train"],
@@ -106,9 +108,11 @@ rule toy_color_fae:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(2000),
         runtime=per_attempt(30),
     params:
+        device=DEVICE,
         seeds=TC["fae"]["seeds"],
         rounds=TC["fae"]["rounds"],
         l1=[TC["l1"], TC["l1_neither"]][: TC["fae"]["rounds"] - 1],
@@ -143,10 +147,12 @@ rule toy_color_l1_sweep:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(3000),
         runtime=per_attempt(60),
     params:
         **TC_TRANSITION_PARAMS,
+        device=DEVICE,
         sweep="l1",
         grid=TC["transitions"]["l1_exponents"],
         l1=None,
@@ -169,10 +175,12 @@ rule toy_color_count_sweep:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(4000),
         runtime=per_attempt(60),
     params:
         **TC_TRANSITION_PARAMS,
+        device=DEVICE,
         sweep="count",
         grid=TC["transitions"]["count_exponents"],
         l1=TC["transitions"]["count_l1"],
@@ -197,9 +205,11 @@ rule toy_color_always_include:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
+        gpu=GPU,
         runtime=per_attempt(30),
     params:
         **dict(TC_TRANSITION_PARAMS, seeds=TC["transitions"]["always_include_seeds"]),
+        device=DEVICE,
         sweep="always_include",
         grid=None,
         l1=TC["transitions"]["count_l1"],
@@ -224,8 +234,10 @@ rule toy_color_less_data:
         "../../envs/rrr.yaml"
     threads: 1
     resources:
+        gpu=GPU,
         runtime=per_attempt(30),
     params:
+        device=DEVICE,
         conditions=TC_LESS_DATA,
         seeds=TC["less_data"]["seeds"],
         l1=TC["less_data"]["l1"],

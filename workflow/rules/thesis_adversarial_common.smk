@@ -35,7 +35,7 @@ ADV_GRID_FIGURE_MODELS = adv_figure_models(ADV["figures"]["grid_models"])
 ADV_TABLE2_MODELS = adv_figure_models(ADV["table2"]["models"])
 ADV_DATASETS = [name for name, d in ADV["datasets"].items() if d["enabled"]]
 ADV_SWITCHED_OFF = [name for name, d in ADV["datasets"].items() if not d["enabled"]]
-ADV_GPU = 1 if ADV["device"] == "cuda" else 0
+ADV_GPU = 1 if ADV_DEVICE == "cuda" else 0
 # adversarial.only (ADV_ONLY, rules/common.smk): the config builds the chapter alone (config/adversarial-paper.yaml):
 # the default target and the claims cover only it.
 if ADV_ONLY:

@@ -64,7 +64,7 @@ rule adversarial_train:
         train={k: v for k, v in ADV["train"].items() if k != "checkpoint_every"},
         temperature=ADV["distill_temperature"],
         advtrain_eps=ADV["advtrain_eps"],
-        device=ADV["device"],
+        device=ADV_DEVICE,
         n_clean=ADV["evaluation"]["n_clean"],
     script:
         "../scripts/adversarial_train.py"
@@ -100,7 +100,7 @@ rule adversarial_evaluate:
         seeds=ADV["seeds"],
         statistics_seed=ADV["figures"]["grid_seed"],
         evaluation=ADV["evaluation"],
-        device=ADV["device"],
+        device=ADV_DEVICE,
         occurrence=lambda w: 1 if ADV["datasets"][w.dataset]["source"] == "svhn" else 0,
     script:
         "../scripts/adversarial_evaluate.py"
@@ -131,7 +131,7 @@ rule adversarial_attack_grids:
         evaluation=ADV["evaluation"],
         iterations=lambda w: ADV["datasets"][w.dataset]["tgsm_display_iteration"],
         jsma=lambda w: w.dataset in ADV["figures"]["jsma_datasets"],
-        device=ADV["device"],
+        device=ADV_DEVICE,
     script:
         "../scripts/adversarial_attack_grids.py"
 
@@ -159,7 +159,7 @@ rule adversarial_lambda_selection:
         models=ADV_GRID_MODELS,
         eps=ADV["lambda_grid"]["selection_eps"],
         min_relative_accuracy=ADV["lambda_grid"]["min_relative_accuracy"],
-        device=ADV["device"],
+        device=ADV_DEVICE,
     script:
         "../scripts/adversarial_lambda_selection.py"
 
@@ -191,6 +191,6 @@ rule adversarial_table2_stimuli:
         attack=lambda w: "tgsm" if ADV["datasets"][w.dataset]["source"] == "svhn" else "jsma",
         evaluation=ADV["evaluation"],
         iterations=ADV["table2"]["tgsm_iterations"],
-        device=ADV["device"],
+        device=ADV_DEVICE,
     script:
         "../scripts/adversarial_table2_stimuli.py"

@@ -19,7 +19,10 @@ rule fae2d_train:
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS
+    resources:
+        gpu=GPU,
     params:
+        device=DEVICE,
         cfg=TX["fae2d"],
         surface_points=121,
     script:
@@ -61,7 +64,10 @@ rule hessian_train:
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS
+    resources:
+        gpu=GPU,
     params:
+        device=DEVICE,
         cfg=TX["hessian"],
         surface_points=161,
     script:
@@ -127,8 +133,10 @@ rule l1l2_train:
         "../../envs/rrr.yaml"
     threads: THREADS
     resources:
+        gpu=GPU,
         mem_mb=per_attempt(4000),
     params:
+        device=DEVICE,
         cfg={k: TX["l1l2"][k] for k in ("arch", "seeds", "lambdas", "l1_norm_factor", "train")},
     script:
         "../scripts/l1l2_train.py"
@@ -208,7 +216,10 @@ rule squares_autoencoder:
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS
+    resources:
+        gpu=GPU,
     params:
+        device=DEVICE,
         cfg=TX["squares"]["autoencoder"],
     script:
         "../scripts/squares_autoencoder.py"
@@ -232,7 +243,10 @@ rule squares_train:
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS
+    resources:
+        gpu=GPU,
     params:
+        device=DEVICE,
         cfg=TX["squares"],
     script:
         "../scripts/squares_train.py"

@@ -13,9 +13,11 @@ from rrr.pipeline.replicates import train_replicates
 from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.training import as_tensor
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 d = load_npz(sm.input.data)
@@ -41,7 +43,7 @@ model, history, metrics = train_replicates(
     train=p.train,
     evaluate={"test": (d["Xt"], d["yt"])},
     shuffle_seed=1000 * r + p.seeds[0],
-    callback=progress,
+    callback=progress, device=device,
 )
 masked = torch.count_nonzero(mask, dim=(1, 2))
 on_swatch = torch.count_nonzero(mask & torch.as_tensor(d["E"]), dim=(1, 2))

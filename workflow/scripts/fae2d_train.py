@@ -24,9 +24,11 @@ from rrr.extras.diverse import (
 from rrr.pipeline.jobs import save_torch, start_job, write_json, write_npz
 from rrr.progress import log_progress
 from rrr.models import smooth_mlp
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg = sm.params.cfg
 seeds = cfg["seeds"]
@@ -60,7 +62,7 @@ fae = cfg["fae"]
 S = len(seeds)
 start = time.perf_counter()
 rounds = rrr.find_another_explanation(
-    lambda i: rrr.mlp_stack(2, 2, [s + 1000 * i for s in seeds]),
+    lambda i: rrr.mlp_stack(2, 2, [s + 1000 * i for s in seeds]).to(device),
     torch.tensor(X).expand(S, -1, -1),
     torch.tensor(y).expand(S, -1),
     rounds=2,
@@ -69,6 +71,8 @@ rounds = rrr.find_another_explanation(
     **fae["train"],
     callback=progress,
 )
+for _round in rounds:
+    _round.model.cpu()  # back on the CPU: gradients and files as before
 seq_seconds = time.perf_counter() - start
 mask = rounds[1].mask  # A for the second model: M_c of the first
 sequential = {"seeds": seeds, "train_seconds": seq_seconds, "l1": fae["l1"], "cutoff": fae["cutoff"]}
@@ -95,7 +99,7 @@ joint = {"seeds": seeds, "lambda_overlap": div["lambda_overlap"]}
 rows, joint_surfaces, states = [], [], []
 start = time.perf_counter()
 for s in seeds:
-    pair = [smooth_mlp(2, 2, div["hidden"], seed=1000 * s + i) for i in range(2)]
+    pair = [smooth_mlp(2, 2, div["hidden"], seed=1000 * s + i).to(device) for i in range(2)]
     pair, history = train_diverse_models(
         pair,
         X,
@@ -107,6 +111,7 @@ for s in seeds:
         seed=s,
         callback=progress,
     )
+    pair = [m.cpu() for m in pair]  # back on the CPU: gradients and files as before
     row = pair_metrics(*pair)
     row["overlap_first_epoch"], row["overlap_last_epoch"] = history.overlap[0], history.overlap[-1]
     rows.append(row)

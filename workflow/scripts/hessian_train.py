@@ -23,9 +23,11 @@ from rrr.extras.hessian import (
 from rrr.data.toy2d import sine_boundary_2d
 from rrr.models import concat_stacks, smooth_mlp
 from rrr.training import accuracy
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg = sm.params.cfg
 seeds, lambdas = cfg["seeds"], cfg["lambdas"]
@@ -63,7 +65,7 @@ def per_lambda(name: str, values: np.ndarray) -> dict:
 
 results, surfaces, trained = {}, [], {}
 for name, penalty in (("gradient", "l2_norm"), ("hessian", "hessian")):
-    model = initial_stack()
+    model = initial_stack().to(device)
     model, history = fit_input_penalty(
         model,
         X,
@@ -77,6 +79,7 @@ for name, penalty in (("gradient", "l2_norm"), ("hessian", "hessian")):
         seed=seeds[0],
         callback=progress,
     )
+    model = model.cpu()  # back on the CPU: gradients and files as before
     trained[name] = model
     ce, pen = history.cross_entropy[-1], history.penalty[-1]
     odds_view, _ = log_odds_and_gradient(model, view)

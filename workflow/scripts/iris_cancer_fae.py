@@ -14,9 +14,11 @@ from rrr.pipeline.jobs import load_npz, start_job, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.training import as_tensor
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 fae, train = sm.params.fae, sm.params.train
 d = load_npz(sm.input.data)
@@ -29,7 +31,7 @@ def seeds(i: int) -> list[int]:
 
 
 results = find_another_explanation(
-    lambda i: mlp_stack(x.shape[-1], 2, seeds(i)),
+    lambda i: mlp_stack(x.shape[-1], 2, seeds(i)).to(device),
     x,
     d["ytr"],
     rounds=rounds,
@@ -40,6 +42,8 @@ results = find_another_explanation(
     **train,
     callback=progress,
 )
+for _round in results:
+    _round.model.cpu()  # back on the CPU: gradients and files as before
 metrics = {"n_trials": n_trials, "rounds": rounds, "l1": fae["l1"]}
 for i, r in enumerate(results):
     metrics[f"train_accuracy_round{i}"] = np.asarray(r.train_accuracy).tolist()

@@ -16,9 +16,11 @@ from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.training import as_tensor
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 condition = sm.wildcards.condition
 d = load_npz(sm.input.data)
@@ -34,7 +36,7 @@ model, history, metrics = train_replicates(
     l1=l1,
     train=sm.params.train,
     evaluate={"test": (d["Xte"], d["yte"]), "test_iris_out": (d["Xte_out"], d["yte"])},
-    callback=progress,
+    callback=progress, device=device,
 )
 # Explanations in float64, as the authors measured them: float32 loses ∂p̂/∂x of confident rows to round-off.
 test_grads = input_gradients(model, as_tensor(d["Xte"]), "max_prob", dtype=torch.float64)

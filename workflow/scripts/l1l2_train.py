@@ -13,9 +13,11 @@ from rrr.extras.hessian import fit_input_penalty
 from rrr.models import pack_states, save_tensors
 from rrr.training import accuracy
 from rrr.extras.vgg import vgg
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg, norm = sm.params.cfg, sm.wildcards.norm
 d = load_npz(sm.input.data)
@@ -30,11 +32,12 @@ entries, metrics = (
 )
 for lam in axis:
     for s in cfg["seeds"]:
-        model = vgg(cfg["arch"], channels, n_classes, side, seed=s)
+        model = vgg(cfg["arch"], channels, n_classes, side, seed=s).to(device)
         model, history = fit_input_penalty(
             model, X, y, penalty=norm, lam=scale * lam, output="loss", seed=s, **cfg["train"], callback=progress
         )
         metrics["train_seconds"] += history.seconds
+        model = model.cpu()  # back on the CPU: gradients and files as before
         entries.append({"seed": s, "lambda": lam, "state_dict": model.state_dict()})
         for name, value in (
             ("clean_accuracy", accuracy(model, Xt, yt)),

@@ -13,9 +13,11 @@ from rrr import find_another_explanation, mlp_stack, save_model, stack, unstack
 from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.training import as_tensor
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 d = load_npz(sm.input.data)
 seeds, rounds, n_early = list(sm.params.seeds), sm.params.rounds, sm.params.early_rounds
@@ -25,7 +27,7 @@ n_classes = int(y.max()) + 1
 
 def make_model(i: int):
     """Round i starts from fresh random weights: seeds s + 1000·i."""
-    return mlp_stack(x.shape[-1], n_classes, [s + 1000 * i for s in seeds])
+    return mlp_stack(x.shape[-1], n_classes, [s + 1000 * i for s in seeds]).to(device)
 
 
 start = time.perf_counter()
@@ -41,6 +43,8 @@ results = find_another_explanation(
     **sm.params.train,
     callback=progress,
 )
+for _round in results:
+    _round.model.cpu()  # back on the CPU: gradients and files as before
 seconds = time.perf_counter() - start
 
 train = np.array([np.atleast_1d(r.train_accuracy) for r in results])  # (rounds, seeds)

@@ -8,16 +8,18 @@ from rrr.data.squares import FACTORS
 from rrr.pipeline.jobs import load_npz, start_job, write_json
 from rrr.progress import log_progress
 from rrr.models import save_tensors
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg = sm.params.cfg
 d = load_npz(sm.input.data)
 supervised = [FACTORS.index("size"), FACTORS.index("shade")]
 side = d["ae"].shape[-1]
 torch.manual_seed(cfg["seed"])
-ae = ConvAutoencoder(side, cfg["n_latent"], len(supervised), cfg["channels"])
+ae = ConvAutoencoder(side, cfg["n_latent"], len(supervised), cfg["channels"]).to(device)
 ae, history = fit_autoencoder(
     ae,
     d["ae"],
@@ -29,6 +31,7 @@ ae, history = fit_autoencoder(
     seed=cfg["seed"],
     callback=progress,
 )
+ae = ae.cpu()  # back on the CPU: gradients and files as before
 z = ae.codes(d["ae_test"])
 with torch.no_grad():
     recon = ae.decode(z)

@@ -16,9 +16,11 @@ from rrr.pipeline.jobs import load_npz, save_torch, start_job, write_json
 from rrr.progress import log_progress
 from rrr.models import load_tensors
 from rrr.models import smooth_mlp
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg, kind = sm.params.cfg, sm.wildcards.kind
 d = load_npz(sm.input.data)
@@ -48,7 +50,7 @@ for seed in cfg["seeds"]:
             ("latent", codes, smooth_mlp(n_latent, 2, (cfg["hidden"],), seed=seed)),
         ):
             (net,), _ = train_diverse_models(
-                [net],
+                [net.to(device)],
                 inputs["train"],
                 labels["train"],
                 lambda_overlap=0.0,
@@ -58,10 +60,11 @@ for seed in cfg["seeds"]:
                 lr=train["lr"],
                 callback=progress,
             )
+            net = net.cpu()  # back on the CPU: gradients and files as before
             record(prefix, net, inputs)
             states.append({"seed": seed, "model": prefix, "state_dict": net.state_dict()})
     else:
-        pair = [smooth_mlp(n_latent, 2, (cfg["hidden"],), seed=1000 * seed + i) for i in range(2)]
+        pair = [smooth_mlp(n_latent, 2, (cfg["hidden"],), seed=1000 * seed + i).to(device) for i in range(2)]
         pair, history = train_diverse_models(
             pair,
             codes["train"],
@@ -74,6 +77,7 @@ for seed in cfg["seeds"]:
             seed=seed,
             callback=progress,
         )
+        pair = [m.cpu() for m in pair]  # back on the CPU: gradients and files as before
         # Name the pair's members by the test split each does better on.
         size_first = rrr.accuracy(pair[0], codes["test_size"], labels["test_size"]) >= rrr.accuracy(
             pair[1], codes["test_size"], labels["test_size"]

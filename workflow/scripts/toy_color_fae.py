@@ -15,9 +15,11 @@ from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import rule_scores
 from rrr.training import as_tensor
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 d = load_npz(sm.input.data)
@@ -33,10 +35,12 @@ def round_seeds(i: int) -> list[int]:
 
 start = time.perf_counter()
 rounds = find_another_explanation(
-    lambda i: mlp_stack(x.shape[-1], 2, round_seeds(i)), x_stacked, y_stacked, rounds=p.rounds,
+    lambda i: mlp_stack(x.shape[-1], 2, round_seeds(i)).to(device), x_stacked, y_stacked, rounds=p.rounds,
     l1=p.l1, cutoff=p.cutoff, x_test=d["Xt"], y_test=d["yt"], **p.train,
     callback=progress,
 )
+for _round in rounds:
+    _round.model.cpu()  # back on the CPU: gradients and files as before
 metrics: dict = {"seeds": seeds, "rounds": len(rounds), "train_seconds": time.perf_counter() - start}
 grid = as_tensor(d["Xt"][: p.grid_rows])
 grid_gradients = []

@@ -12,9 +12,11 @@ from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import rule_scores, stacked_masks
 from rrr.training import accuracy
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 size = int(sm.wildcards.size)
@@ -25,7 +27,8 @@ train = {**p.train, "epochs": max(1, int(p.epoch_budget / size)), "batch_size": 
 model = mlp_stack(X.shape[-1], 2, [s for _ in conditions for s in seeds])
 mask = stacked_masks(conditions, len(seeds), size)
 start = time.perf_counter()
-model, _ = fit(model, X, y, mask, l1=p.l1, reduction="mean", seed=seeds[0], callback=progress, **train)
+model, _ = fit(model.to(device), X, y, mask, l1=p.l1, reduction="mean", seed=seeds[0], callback=progress, **train)
+model = model.cpu()  # back on the CPU: gradients and files as before
 seconds = time.perf_counter() - start
 test = np.asarray(accuracy(model, d["Xt"], d["yt"])).reshape(len(conditions), len(seeds))
 scores = rule_scores(model, d["Xt"][: p.score_rows], p.cutoff)

@@ -11,9 +11,11 @@ from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import condition_masks, rule_scores
+from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 condition = sm.wildcards.condition
 d = load_npz(sm.input.data)
@@ -22,7 +24,7 @@ mask = None if feature_mask is None else torch.as_tensor(feature_mask).expand(*d
 l1 = sm.params.l1
 model, history, metrics = train_replicates(
     d["X"], d["y"], mask, seeds=sm.params.seeds, l1=l1, train=sm.params.train,
-    evaluate={"test": (d["Xt"], d["yt"])}, callback=progress,
+    evaluate={"test": (d["Xt"], d["yt"])}, callback=progress, device=device,
 )
 metrics.update(rule_scores(model, d["Xt"][: sm.params.score_rows], sm.params.cutoff))
 metrics.update(condition=condition, annotated_features=int(0 if feature_mask is None else feature_mask.sum()))

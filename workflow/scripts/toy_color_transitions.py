@@ -18,10 +18,12 @@ from rrr.progress import log_progress
 from rrr.models import save_model
 from rrr.paper.toy_color import first_rows_masks, log_grid, rule_scores
 from rrr.training import accuracy
+from rrr.validation import resolve_device
 
 HYBRID_SHARE = 0.2  # a model is a hybrid of both rules when each holds at least 20% of its M_0.67 pixels
 sm = snakemake  # noqa: F821 (injected by Snakemake)
 start_job(sm.log[0], sm.threads)
+device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 d = load_npz(sm.input.data)
@@ -48,8 +50,9 @@ else:
 model = mlp_stack(X.shape[-1], 2, [s + 1000 * i for i in range(len(values)) for s in seeds])
 start = time.perf_counter()
 model, history = fit(
-    model, X, y, mask, l1=l1, always_include=always_include, seed=seeds[0], callback=progress, **p.train
+    model.to(device), X, y, mask, l1=l1, always_include=always_include, seed=seeds[0], callback=progress, **p.train
 )
+model = model.cpu()  # back on the CPU: gradients and files as before
 seconds = time.perf_counter() - start
 scores = rule_scores(model, d["Xt"][: p.score_rows], p.cutoff)
 metrics = {
