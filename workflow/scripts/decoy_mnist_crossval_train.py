@@ -12,7 +12,7 @@ from rrr.pipeline.jobs import load_npz, start_job, write_csv, write_json
 from rrr.progress import log_progress
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 d = load_npz(sm.input.data)

@@ -25,7 +25,7 @@ from rrr.models import concat_stacks, smooth_mlp
 from rrr.training import accuracy
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg = sm.params.cfg
 seeds, lambdas = cfg["seeds"], cfg["lambdas"]

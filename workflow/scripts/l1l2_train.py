@@ -15,7 +15,7 @@ from rrr.training import accuracy
 from rrr.extras.vgg import vgg
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg, norm = sm.params.cfg, sm.wildcards.norm
 d = load_npz(sm.input.data)

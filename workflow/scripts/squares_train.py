@@ -18,7 +18,7 @@ from rrr.models import load_tensors
 from rrr.models import smooth_mlp
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 cfg, kind = sm.params.cfg, sm.wildcards.kind
 d = load_npz(sm.input.data)

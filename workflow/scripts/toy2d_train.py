@@ -7,7 +7,7 @@ from rrr.progress import log_progress
 from rrr.models import save_model
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 d = load_npz(sm.input[0])
 model, history, metrics = train_replicates(

@@ -14,7 +14,7 @@ from rrr.paper.toy_color import rule_scores, stacked_masks
 from rrr.training import accuracy
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 size = int(sm.wildcards.size)

@@ -13,7 +13,7 @@ from rrr.models import save_model
 from rrr.paper.toy_color import condition_masks, rule_scores
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 condition = sm.wildcards.condition
 d = load_npz(sm.input.data)

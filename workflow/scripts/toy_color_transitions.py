@@ -21,7 +21,7 @@ from rrr.training import accuracy
 
 HYBRID_SHARE = 0.2  # a model is a hybrid of both rules when each holds at least 20% of its M_0.67 pixels
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 d = load_npz(sm.input.data)
