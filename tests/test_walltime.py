@@ -69,3 +69,17 @@ def test_a_job_of_a_split_sweep_takes_the_mean_of_its_own_sweep_first(tmp_path: 
         (tmp_path / "bench" / f"{name}.tsv").write_text(f"s\th:m:s\n{s}\t0:00:00\n")
     seconds = job_seconds(parse_plan("Building DAG of jobs...\n" + "".join(blocks)), tmp_path, default=5.0)
     assert seconds == [40.0, 50.0, 45.0, 120.0, 120.0, 120.0]
+
+
+def test_a_cached_rule_s_record_is_its_output_under_benchmarks_written_by_its_script(tmp_path: Path):
+    """A cached training rule has no ``benchmark:`` line; its record is the output under benchmarks/, written by
+    rrr.pipeline.jobs.write_record in Snakemake's format, and read as a benchmark record is."""
+    from rrr.pipeline.jobs import RECORD_COLUMNS, write_record
+
+    plan = "Building DAG of jobs...\nrule train:\n    input: d.npz\n    output: m.pt, m.pt.json, results/smoke/benchmarks/train.tsv\n    jobid: 1\n"
+    (job,) = parse_plan(plan)
+    assert job.benchmark == "results/smoke/benchmarks/train.tsv"
+    write_record(tmp_path / job.benchmark, started=0.0)
+    record = (tmp_path / job.benchmark).read_text().splitlines()
+    assert record[0].split("\t") == list(RECORD_COLUMNS)
+    assert job_seconds([job], tmp_path, default=5.0)[0] > 1e9  # seconds since the epoch: `s` is read

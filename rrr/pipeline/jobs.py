@@ -9,9 +9,12 @@ checks it.
 
 from __future__ import annotations
 
+import atexit
+import datetime
 import json
 import logging
 import os
+import resource
 import signal
 import sys
 import threading
@@ -43,14 +46,49 @@ def set_threads(n: int) -> None:
     torch.set_num_threads(max(1, int(n)))
 
 
-def start_job(log: str | Path, threads: int) -> None:
+def start_job(log: str | Path, threads: int, record: str | Path | None = None) -> None:
     """Begin a workflow script: its output goes to the job's ``log`` (:func:`log_to`), torch uses its ``threads``
     and freed memory stays in the process (:func:`rrr.allocator.reuse_freed_memory`). A script unpacks Snakemake's
-    object itself: ``start_job(snakemake.log[0], snakemake.threads)``."""
+    object itself: ``start_job(snakemake.log[0], snakemake.threads)``. ``record``: the job's benchmark record, written
+    when the process ends (:func:`write_record`), for the cached training rules, which may not carry ``benchmark:``."""
     log_to(log)
     set_threads(threads)
     reuse_freed_memory()
     stop_with_snakemake()
+    if record is not None:
+        atexit.register(write_record, record)
+
+
+# Snakemake's benchmark columns (snakemake.benchmark.BenchmarkRecord): rrr.pipeline.walltime reads ``s``.
+RECORD_COLUMNS = ("s", "h:m:s", "max_rss", "max_vms", "max_uss", "max_pss", "io_in", "io_out", "mean_load", "cpu_time")
+
+
+def _process_started() -> float:
+    """This process's start (epoch seconds): from psutil where installed (Snakemake needs it), else now."""
+    try:
+        import psutil
+
+        return psutil.Process().create_time()
+    except (ImportError, OSError):
+        return time.time()
+
+
+_STARTED = _process_started()
+
+
+def write_record(path: str | Path, started: float | None = None) -> None:
+    """Write a benchmark record of this process, in Snakemake's format (a header and one row, :data:`RECORD_COLUMNS`):
+    wall seconds since ``started`` (default: the process's start), peak RSS (MB) and CPU seconds of this process and
+    its children; columns it cannot measure are ``NA``, as Snakemake writes them. A rule whose outputs come from the
+    between-workflow cache (``cache:``) cannot carry ``benchmark:``; this record is one of its outputs instead, so a
+    job taken from the cache brings its producer's measured time with it."""
+    wall = time.time() - (_STARTED if started is None else started)
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    max_rss_mb = max(own.ru_maxrss, children.ru_maxrss) / 1024  # ru_maxrss is in KB on Linux
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    row = [f"{wall:.4f}", str(datetime.timedelta(seconds=round(wall))), f"{max_rss_mb:.2f}"]
+    row += ["NA"] * 6 + [f"{cpu:.2f}"]
+    write_text("\t".join(RECORD_COLUMNS) + "\n" + "\t".join(row) + "\n", path)
 
 
 def _parent_and_start(pid: int) -> tuple[int, str] | None:

@@ -1,7 +1,9 @@
 """Critical path and predicted wall time of a workflow target on N cores, from its plan and the jobs' benchmarks.
 
-Every computing rule writes a ``benchmark:`` record (``results/<profile>/benchmarks/*.tsv``, wall seconds in column
-``s``). Given a dry run of a target (``snakemake <target> -n --forceall``, which lists every job with its inputs,
+Every computing rule leaves a benchmark record (``results/<profile>/benchmarks/*.tsv``, wall seconds in column
+``s``): Snakemake's, by ``benchmark:``, or, for the training rules that the between-workflow cache (``cache:``) may
+restore, one the script writes as a declared output (:func:`rrr.pipeline.jobs.write_record`, the same format), so
+a model taken from the cache brings its producer's measured time. Given a dry run of a target (``snakemake <target> -n --forceall``, which lists every job with its inputs,
 outputs, benchmark and threads), this module rebuilds the DAG from the file names and replays it:
 
 - the **critical path**, the longest chain of dependent jobs, is the wall time no number of cores can beat;
@@ -29,6 +31,9 @@ from pathlib import Path
 import pandas as pd
 
 
+RECORD_DIR = "benchmarks"  # results/<profile>/benchmarks/: records, by ``benchmark:`` or as a job's own output
+
+
 @dataclass
 class Job:
     rule: str
@@ -39,7 +44,8 @@ class Job:
 
 
 def parse_plan(text: str) -> list[Job]:
-    """The jobs of a ``snakemake -n`` listing (``rule X:`` / ``localrule X:`` blocks)."""
+    """The jobs of a ``snakemake -n`` listing (``rule X:`` / ``localrule X:`` blocks); a job's record is its
+    ``benchmark:`` line, else its output under ``benchmarks/``."""
     jobs = []
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", text)[1:]:
         job = Job(re.match(r"(?:local)?rule (\w+):", block).group(1))
@@ -50,6 +56,8 @@ def parse_plan(text: str) -> list[Job]:
                 job.benchmark = value.strip()
             else:
                 job.threads = int(value)
+        if job.benchmark is None:  # a cached training rule declares its record as an output (RECORD_DIR)
+            job.benchmark = next((o for o in job.outputs if f"/{RECORD_DIR}/" in o and o.endswith(".tsv")), None)
         jobs.append(job)
     return jobs
 

@@ -196,3 +196,21 @@ def provenance_configfiles():
     overlays' paths absolute, so those inside the working directory are given relative to it again."""
     relative = [os.path.relpath(f) for f in workflow.configfiles]
     return [r if not r.startswith("..") else str(f) for r, f in zip(relative, workflow.configfiles)]
+
+
+# --- Trained models, shared between clones and users (snakemake --cache, $SNAKEMAKE_OUTPUT_CACHE) --------------------
+# Each training step is marked `cache: "omit-software"`. Its outputs are keyed by its script, its params (the code
+# fingerprint, rrr.pipeline.fingerprint, among them) and its inputs' provenance, not by the conda env, which the
+# default run does not use. Snakemake refuses a benchmark directive beside the cache directive, so the script writes
+# the record itself (start_job(record=...)) as one more output.
+def trained(record, **outputs):
+    """The outputs of a cached training step. ``outputs`` (all named, as the cache requires), the sidecar
+    ``<path>.json`` of each model or array file (rrr.load_model and load_npz read it, so the cache must restore it),
+    and ``record``, the job's benchmark record results/<profile>/benchmarks/<record>.tsv."""
+    declared = set(outputs.values())
+    sidecars = {
+        f"{name}_json": f"{path}.json"
+        for name, path in outputs.items()
+        if path.endswith((".pt", ".npz")) and f"{path}.json" not in declared
+    }
+    return {**outputs, **sidecars, "record": f"{RESULTS}/benchmarks/{record}.tsv"}

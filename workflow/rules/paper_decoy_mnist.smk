@@ -41,16 +41,18 @@ rule decoy_mnist_train:
     input:
         data=rules.decoy_mnist_data.output[0],
     output:
-        model=f"{DM_TRAIN_JOB}.pt",
-        history=f"{DM_TRAIN_JOB}-history.csv",
-        metrics=f"{DM_TRAIN_JOB}-metrics.json",
+        **trained(
+            "decoy-mnist-train-{condition}-job{job}",
+            model=f"{DM_TRAIN_JOB}.pt",
+            history=f"{DM_TRAIN_JOB}-history.csv",
+            metrics=f"{DM_TRAIN_JOB}-metrics.json",
+        ),
     log:
         f"{RESULTS}/logs/decoy_mnist_train/{{condition}}-job{{job}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/decoy-mnist-train-{{condition}}-job{{job}}.tsv"
     wildcard_constraints:
         condition="|".join(DM_CONDITIONS),
         job=r"\d+",
+    cache: "omit-software"
     priority: DM_CHAIN_PRIORITY
     conda:
         "../../envs/rrr.yaml"
@@ -229,16 +231,18 @@ rule decoy_mnist_fae_train:
         theta0=DM_THETA0,
         previous=lambda w: [DM_FAE_JOB.format(round=j, job=w.job) + ".pt" for j in range(1, int(w.round))],
     output:
-        model=f"{DM_FAE_JOB}.pt",
-        history=f"{DM_FAE_JOB}-history.csv",
-        metrics=f"{DM_FAE_JOB}-metrics.json",
+        **trained(
+            "decoy-mnist-fae-train-round{round}-job{job}",
+            model=f"{DM_FAE_JOB}.pt",
+            history=f"{DM_FAE_JOB}-history.csv",
+            metrics=f"{DM_FAE_JOB}-metrics.json",
+        ),
     log:
         f"{RESULTS}/logs/decoy_mnist_fae_train/round{{round}}-job{{job}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/decoy-mnist-fae-train-round{{round}}-job{{job}}.tsv"
     wildcard_constraints:
         round=r"[1-9]\d*",
         job=r"\d+",
+    cache: "omit-software"
     priority: DM_CHAIN_PRIORITY
     conda:
         "../../envs/rrr.yaml"
@@ -340,15 +344,17 @@ rule decoy_mnist_crossval_train:
     input:
         data=rules.decoy_mnist_data.output[0],
     output:
-        model=f"{DM_CV_JOB}.pt",
-        history=f"{DM_CV_JOB}-history.csv",
-        metrics=f"{DM_CV_JOB}-metrics.json",
+        **trained(
+            "decoy-mnist-crossval-train-job{job}",
+            model=f"{DM_CV_JOB}.pt",
+            history=f"{DM_CV_JOB}-history.csv",
+            metrics=f"{DM_CV_JOB}-metrics.json",
+        ),
     log:
         f"{RESULTS}/logs/decoy_mnist_crossval_train/{{job}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/decoy-mnist-crossval-train-job{{job}}.tsv"
     wildcard_constraints:
         job=r"\d+",
+    cache: "omit-software"
     priority: DM_CHAIN_PRIORITY // 2
     conda:
         "../../envs/rrr.yaml"

@@ -39,15 +39,17 @@ rule iris_cancer_train:
     input:
         data=f"{RESULTS}/data/iris-cancer-splits.npz",
     output:
-        model=f"{RESULTS}/models/iris-cancer/{{condition}}.pt",
-        history=f"{RESULTS}/models/iris-cancer/{{condition}}-history.csv",
-        metrics=f"{RESULTS}/metrics/iris-cancer/{{condition}}.json",
+        **trained(
+            "iris-cancer-train-{condition}",
+            model=f"{RESULTS}/models/iris-cancer/{{condition}}.pt",
+            history=f"{RESULTS}/models/iris-cancer/{{condition}}-history.csv",
+            metrics=f"{RESULTS}/metrics/iris-cancer/{{condition}}.json",
+        ),
     log:
         f"{RESULTS}/logs/iris_cancer_train/{{condition}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/iris-cancer-train-{{condition}}.tsv"
     wildcard_constraints:
         condition="|".join(IC_CONDITIONS),
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: IC_THREADS

@@ -32,13 +32,15 @@ rule newsgroups_train:
         data=rules.newsgroups_data.output.npz,
         text=rules.newsgroups_data.output.text,
     output:
-        model=f"{RESULTS}/models/newsgroups/plain.pt",
-        history=f"{RESULTS}/models/newsgroups/plain-history.csv",
-        metrics=f"{RESULTS}/metrics/newsgroups/plain.json",
+        **trained(
+            "newsgroups-train-plain",
+            model=f"{RESULTS}/models/newsgroups/plain.pt",
+            history=f"{RESULTS}/models/newsgroups/plain-history.csv",
+            metrics=f"{RESULTS}/metrics/newsgroups/plain.json",
+        ),
     log:
         f"{RESULTS}/logs/newsgroups_train.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/newsgroups-train-plain.tsv"
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS
@@ -59,13 +61,15 @@ rule newsgroups_fae:
     input:
         data=rules.newsgroups_data.output.npz,
     output:
-        model=f"{RESULTS}/models/newsgroups/fae.pt",
-        history=f"{RESULTS}/models/newsgroups/fae-history.csv",
-        metrics=f"{RESULTS}/metrics/newsgroups/fae.json",
+        **trained(
+            "newsgroups-fae",
+            model=f"{RESULTS}/models/newsgroups/fae.pt",
+            history=f"{RESULTS}/models/newsgroups/fae-history.csv",
+            metrics=f"{RESULTS}/metrics/newsgroups/fae.json",
+        ),
     log:
         f"{RESULTS}/logs/newsgroups_fae.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/newsgroups-fae.tsv"
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS

@@ -25,15 +25,17 @@ rule toy2d_train:
     input:
         rules.toy2d_data.output[0],
     output:
-        model=f"{RESULTS}/models/toy2d/{{dataset}}.pt",
-        history=f"{RESULTS}/models/toy2d/{{dataset}}-history.csv",
-        metrics=f"{RESULTS}/metrics/toy2d/{{dataset}}.json",
+        **trained(
+            "toy2d-train-{dataset}",
+            model=f"{RESULTS}/models/toy2d/{{dataset}}.pt",
+            history=f"{RESULTS}/models/toy2d/{{dataset}}-history.csv",
+            metrics=f"{RESULTS}/metrics/toy2d/{{dataset}}.json",
+        ),
     log:
         f"{RESULTS}/logs/toy2d_train/{{dataset}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/toy2d-train-{{dataset}}.tsv"
     wildcard_constraints:
         dataset="|".join(T2D_DATASETS),
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS

@@ -40,15 +40,17 @@ rule toy_color_train:
     input:
         data=rules.toy_color_data.output[0],
     output:
-        model=f"{TC_MODELS}/{{condition}}.pt",
-        history=f"{TC_MODELS}/{{condition}}-history.csv",
-        metrics=f"{TC_METRICS}/{{condition}}.json",
+        **trained(
+            "toy-color-train-{condition}",
+            model=f"{TC_MODELS}/{{condition}}.pt",
+            history=f"{TC_MODELS}/{{condition}}-history.csv",
+            metrics=f"{TC_METRICS}/{{condition}}.json",
+        ),
     log:
         f"{RESULTS}/logs/toy_color_train/{{condition}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/toy-color-train-{{condition}}.tsv"
     wildcard_constraints:
         condition="|".join(TC_CONDITIONS),
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: 1
@@ -137,12 +139,14 @@ rule toy_color_l1_sweep:
     input:
         data=rules.toy_color_data.output[0],
     output:
-        model=f"{TC_MODELS}/l1-sweep.pt",
-        metrics=f"{TC_METRICS}/l1-sweep.json",
+        **trained(
+            "toy-color-l1-sweep",
+            model=f"{TC_MODELS}/l1-sweep.pt",
+            metrics=f"{TC_METRICS}/l1-sweep.json",
+        ),
     log:
         f"{RESULTS}/logs/toy_color_l1_sweep.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/toy-color-l1-sweep.tsv"
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: 1
@@ -165,12 +169,14 @@ rule toy_color_count_sweep:
     input:
         data=rules.toy_color_data.output[0],
     output:
-        model=f"{TC_MODELS}/count-sweep.pt",
-        metrics=f"{TC_METRICS}/count-sweep.json",
+        **trained(
+            "toy-color-count-sweep",
+            model=f"{TC_MODELS}/count-sweep.pt",
+            metrics=f"{TC_METRICS}/count-sweep.json",
+        ),
     log:
         f"{RESULTS}/logs/toy_color_count_sweep.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/toy-color-count-sweep.tsv"
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: 1
@@ -193,14 +199,16 @@ rule toy_color_always_include:
     input:
         data=rules.toy_color_data.output[0],
     output:
-        model=f"{TC_MODELS}/always-include/n{{n}}.pt",
-        metrics=f"{TC_METRICS}/always-include/n{{n}}.json",
+        **trained(
+            "toy-color-always-include-{n}",
+            model=f"{TC_MODELS}/always-include/n{{n}}.pt",
+            metrics=f"{TC_METRICS}/always-include/n{{n}}.json",
+        ),
     log:
         f"{RESULTS}/logs/toy_color_always_include/{{n}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/toy-color-always-include-{{n}}.tsv"
     wildcard_constraints:
         n=r"\d+",
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: 1
@@ -222,14 +230,16 @@ rule toy_color_less_data:
     input:
         data=rules.toy_color_data.output[0],
     output:
-        model=f"{TC_MODELS}/less-data/n{{size}}.pt",
-        metrics=f"{TC_METRICS}/less-data/n{{size}}.json",
+        **trained(
+            "toy-color-less-data-{size}",
+            model=f"{TC_MODELS}/less-data/n{{size}}.pt",
+            metrics=f"{TC_METRICS}/less-data/n{{size}}.json",
+        ),
     log:
         f"{RESULTS}/logs/toy_color_less_data/{{size}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/toy-color-less-data-{{size}}.tsv"
     wildcard_constraints:
         size=r"\d+",
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: 1

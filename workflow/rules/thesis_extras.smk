@@ -6,16 +6,18 @@ SQUARES_KINDS = ["normal", "diverse"]
 rule fae2d_train:
     """Sequential FAE (paper MLP) vs pairs trained jointly with the cos² penalty, on the quadrant problem."""
     output:
-        first_model=f"{RESULTS}/models/thesis-fae2d/sequential-round0.pt",
-        second_model=f"{RESULTS}/models/thesis-fae2d/sequential-round1.pt",
-        joint_model=f"{RESULTS}/models/thesis-fae2d/joint.pt",
-        sequential=f"{RESULTS}/metrics/thesis-fae2d/sequential.json",
-        joint=f"{RESULTS}/metrics/thesis-fae2d/joint.json",
-        surfaces=f"{RESULTS}/gradients/thesis-fae2d/surfaces.npz",
+        **trained(
+            "thesis-fae2d",
+            first_model=f"{RESULTS}/models/thesis-fae2d/sequential-round0.pt",
+            second_model=f"{RESULTS}/models/thesis-fae2d/sequential-round1.pt",
+            joint_model=f"{RESULTS}/models/thesis-fae2d/joint.pt",
+            sequential=f"{RESULTS}/metrics/thesis-fae2d/sequential.json",
+            joint=f"{RESULTS}/metrics/thesis-fae2d/joint.json",
+            surfaces=f"{RESULTS}/gradients/thesis-fae2d/surfaces.npz",
+        ),
     log:
         f"{RESULTS}/logs/fae2d_train.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/thesis-fae2d.tsv"
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS
@@ -50,17 +52,19 @@ rule hessian_train:
     """10-unit softplus MLPs on a 2D problem with input-gradient or exact input-Hessian penalties over λ;
     Rifai et al.'s estimator against the exact penalty."""
     output:
-        gradient_model=f"{RESULTS}/models/thesis-hessian/gradient.pt",
-        hessian_model=f"{RESULTS}/models/thesis-hessian/hessian.pt",
-        gradient=f"{RESULTS}/metrics/thesis-hessian/gradient.json",
-        hessian=f"{RESULTS}/metrics/thesis-hessian/hessian.json",
-        estimator=f"{RESULTS}/metrics/thesis-hessian/estimator.json",
-        estimator_csv=f"{RESULTS}/metrics/thesis-hessian/estimator.csv",
-        surfaces=f"{RESULTS}/gradients/thesis-hessian/surfaces.npz",
+        **trained(
+            "thesis-hessian",
+            gradient_model=f"{RESULTS}/models/thesis-hessian/gradient.pt",
+            hessian_model=f"{RESULTS}/models/thesis-hessian/hessian.pt",
+            gradient=f"{RESULTS}/metrics/thesis-hessian/gradient.json",
+            hessian=f"{RESULTS}/metrics/thesis-hessian/hessian.json",
+            estimator=f"{RESULTS}/metrics/thesis-hessian/estimator.json",
+            estimator_csv=f"{RESULTS}/metrics/thesis-hessian/estimator.csv",
+            surfaces=f"{RESULTS}/gradients/thesis-hessian/surfaces.npz",
+        ),
     log:
         f"{RESULTS}/logs/hessian_train.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/thesis-hessian.tsv"
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS
@@ -120,15 +124,17 @@ rule l1l2_train:
     input:
         data=rules.l1l2_data.output[0],
     output:
-        models=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt",
-        models_meta=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt.json",
-        metrics=f"{RESULTS}/metrics/thesis-l1l2/{{norm}}.json",
+        **trained(
+            "thesis-l1l2-train-{norm}",
+            models=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt",
+            models_meta=f"{RESULTS}/models/thesis-l1l2/{{norm}}.pt.json",
+            metrics=f"{RESULTS}/metrics/thesis-l1l2/{{norm}}.json",
+        ),
     log:
         f"{RESULTS}/logs/l1l2_train/{{norm}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/thesis-l1l2-train-{{norm}}.tsv"
     wildcard_constraints:
         norm="|".join(L1L2_NORMS),
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS
@@ -206,13 +212,15 @@ rule squares_autoencoder:
     input:
         data=rules.squares_data.output[0],
     output:
-        model=f"{RESULTS}/models/thesis-squares/autoencoder.pt",
-        model_meta=f"{RESULTS}/models/thesis-squares/autoencoder.pt.json",
-        metrics=f"{RESULTS}/metrics/thesis-squares/autoencoder.json",
+        **trained(
+            "thesis-squares-autoencoder",
+            model=f"{RESULTS}/models/thesis-squares/autoencoder.pt",
+            model_meta=f"{RESULTS}/models/thesis-squares/autoencoder.pt.json",
+            metrics=f"{RESULTS}/metrics/thesis-squares/autoencoder.json",
+        ),
     log:
         f"{RESULTS}/logs/squares_autoencoder.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/thesis-squares-autoencoder.tsv"
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS
@@ -232,14 +240,16 @@ rule squares_train:
         autoencoder=rules.squares_autoencoder.output.model,
         autoencoder_meta=rules.squares_autoencoder.output.model_meta,
     output:
-        models=f"{RESULTS}/models/thesis-squares/{{kind}}.pt",
-        metrics=f"{RESULTS}/metrics/thesis-squares/{{kind}}.json",
+        **trained(
+            "thesis-squares-{kind}",
+            models=f"{RESULTS}/models/thesis-squares/{{kind}}.pt",
+            metrics=f"{RESULTS}/metrics/thesis-squares/{{kind}}.json",
+        ),
     log:
         f"{RESULTS}/logs/squares_train/{{kind}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/thesis-squares-{{kind}}.tsv"
     wildcard_constraints:
         kind="|".join(SQUARES_KINDS),
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS

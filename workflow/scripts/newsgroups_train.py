@@ -8,7 +8,7 @@ from rrr.models import save_model
 from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 d = load_npz(sm.input.data)

@@ -22,7 +22,7 @@ from rrr.validation import resolve_device
 
 HYBRID_SHARE = 0.2  # a model is a hybrid of both rules when each holds at least 20% of its M_0.67 pixels
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
