@@ -28,6 +28,7 @@ DM = config["decoy_mnist"]
 TX = config["thesis_extras"]
 ADV = config["adversarial"]
 ADV_DEVICE = ADV["device"] or DEVICE  # the chapter's own override; null follows the top-level device
+ADV_STACK = ADV["stack"]  # one stacked training job per dataset (rule adversarial_train_stacked)
 CLUSTER = config["cluster"]
 RESULTS = f"results/{PROFILE}"
 RAW = "results/raw"

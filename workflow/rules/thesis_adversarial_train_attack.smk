@@ -70,6 +70,63 @@ rule adversarial_train:
         "../scripts/adversarial_train.py"
 
 
+# adversarial.stack: every model of a dataset (every seed; the λ grid's stay with adversarial_train) in one job, as one
+# stack (rrr.adversarial.stack), the distilled students after their teachers. It writes adversarial_train's files, so
+# no rule downstream changes; the ruleorder picks it where both could. Not defined when off: today's jobs exactly.
+if ADV_STACK:
+    ADV_STACKED = ["teacher", *ADV_MODELS]  # the teacher first: the students learn its soft labels
+
+    ruleorder: adversarial_train_stacked > adversarial_train
+
+    rule adversarial_train_stacked:
+        """Train every model of one dataset, every seed, as stacks (adversarial.stack): one stack per batch
+        budget, then the distilled students; the same files as adversarial_train's per-defense jobs."""
+        input:
+            data=rules.adversarial_data.output[0],
+        output:
+            models=[
+                ADV_MODEL_PATH.format(dataset="{dataset}", model=m, seed=s) for m in ADV_STACKED for s in ADV["seeds"]
+            ],
+            history=[f"{RESULTS}/models/adversarial/{{dataset}}/{m}-history.csv" for m in ADV_STACKED],
+            metrics=[f"{RESULTS}/metrics/adversarial-train/{{dataset}}/{m}.json" for m in ADV_STACKED],
+            timings=[f"{RESULTS}/metrics/adversarial-train/{{dataset}}/{m}.timing.json" for m in ADV_STACKED],
+        log:
+            f"{RESULTS}/logs/adversarial_train_stacked/{{dataset}}.log",
+        benchmark:
+            f"{RESULTS}/benchmarks/adversarial-train-stacked-{{dataset}}.tsv"
+        conda:
+            "../../envs/rrr.yaml"
+        threads: THREADS
+        resources:
+            mem_mb=per_attempt(6000 + 1000 * len(ADV_STACKED) * len(ADV["seeds"])),
+            runtime=per_attempt(
+                lambda w: len(ADV_STACKED)
+                * len(ADV["seeds"])
+                * (30 + ADV_BATCHES[w.dataset] // (10 if ADV_GPU else 2))
+            ),
+            gpu=ADV_GPU,
+        params:
+            models=ADV_STACKED,
+            seeds=ADV["seeds"],
+            lam=lambda w: {m: ADV_LAMBDA[w.dataset].get(m, 0.0) for m in ADV_STACKED},
+            batches=lambda w: {
+                m: (
+                    min(ADV_BATCHES[w.dataset], ADV["teacher_max_batches"])
+                    if m == "teacher"
+                    else ADV_BATCHES[w.dataset]
+                )
+                for m in ADV_STACKED
+            },
+            n_train=lambda w: ADV["datasets"][w.dataset].get("n_train"),
+            train={k: v for k, v in ADV["train"].items() if k != "checkpoint_every"},
+            temperature=ADV["distill_temperature"],
+            advtrain_eps=ADV["advtrain_eps"],
+            device=ADV_DEVICE,
+            n_clean=ADV["evaluation"]["n_clean"],
+        script:
+            "../scripts/adversarial_train_stacked.py"
+
+
 rule adversarial_evaluate:
     """Attack every model of every seed (§5.7–5.8): FGSM and TGSM (y+1) examples from every model
     scored on every model; loss-gradient norms, log-probabilities and ∇Σ_k log p̂ images; per-seed
