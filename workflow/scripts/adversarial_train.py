@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from rrr.adversarial.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
+from rrr.adversarial.cnn import load_cnn, reference_cnn, resolve_device
+from rrr.adversarial.records import keep_trained
 from rrr.data.adversarial import AdversarialData
 from rrr.adversarial.defenses import (
-    accuracy,
     batch_schedule,
     describe,
     model_seed,
@@ -64,14 +64,9 @@ for seed, path in zip(p.seeds, sm.output.models):
                         checkpoint_every=sm.config["adversarial"]["train"]["checkpoint_every"], callback=progress)
     seconds = history[-1]["seconds"]  # the last batch's row: time before a resume included
     histories.append(pd.DataFrame(history).assign(seed=seed))
-    scores = {"clean_accuracy": accuracy(model, xt, data.yt[: len(xt)]),
-              "validation_accuracy": accuracy(model, xv, data.yv[: len(xv)])}
-    for key, value in scores.items():
-        per_seed[key].append(value)
-    timings["train_seconds"].append(seconds)
-    timings["seconds_per_batch"].append(seconds / n_batches)
-    save_cnn(model, path, **{k: v for k, v in metrics.items() if k not in ("seeds", "model_seeds")}, seed=seed,
-             model_seed=init, code=sm.params.code, **scores)
+    keep_trained(model, path, seconds=seconds, n_batches=n_batches, per_seed=per_seed, timings=timings,
+                 metrics=metrics, test=(xt, data.yt[: len(xt)]), validation=(xv, data.yv[: len(xv)]), seed=seed,
+                 model_seed=init, code=sm.params.code)
 write_csv(pd.concat(histories), sm.output.history, index=False)
 write_json(metrics | per_seed, sm.output.metrics)
 write_text(json.dumps(timings, indent=2), sm.output.timings)  # as is (write_json would split the seconds off again)

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from rrr.adversarial.cnn import load_cnn, reference_cnn, resolve_device, save_cnn
-from rrr.adversarial.defenses import accuracy, batch_schedule, describe, model_seed, objective_for, soft_labels
+from rrr.adversarial.cnn import load_cnn, reference_cnn, resolve_device
+from rrr.adversarial.records import keep_trained
+from rrr.adversarial.defenses import batch_schedule, describe, model_seed, objective_for, soft_labels
 from rrr.adversarial.stack import train_stack
 from rrr.data.adversarial import AdversarialData
 from rrr.pipeline.jobs import start_job, write_csv, write_json, write_text
@@ -71,14 +72,9 @@ def train_group(models: list[str]) -> list[Path]:
             i = members.index((m, s))
             model, seconds = cnns[i], logs[i][-1]["seconds"]
             histories.append(pd.DataFrame(logs[i]).assign(seed=s))
-            scores = {"clean_accuracy": accuracy(model, xt, data.yt[: len(xt)]),
-                      "validation_accuracy": accuracy(model, xv, data.yv[: len(xv)])}
-            for key, value in scores.items():
-                per_seed[key].append(value)
-            timings["train_seconds"].append(seconds)
-            timings["seconds_per_batch"].append(seconds / n_batches)
-            save_cnn(model, paths[(m, s)], **{k: v for k, v in metrics.items() if k not in ("seeds", "model_seeds")},
-                     seed=s, model_seed=inits[i], code=sm.params.code, **scores)
+            keep_trained(model, paths[(m, s)], seconds=seconds, n_batches=n_batches, per_seed=per_seed,
+                         timings=timings, metrics=metrics, test=(xt, data.yt[: len(xt)]),
+                         validation=(xv, data.yv[: len(xv)]), seed=s, model_seed=inits[i], code=sm.params.code)
         write_csv(pd.concat(histories), sm.output.history[index[m]], index=False)
         write_json(metrics | per_seed, sm.output.metrics[index[m]])
         write_text(json.dumps(timings, indent=2), sm.output.timings[index[m]])
