@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = "results/smoke/models/toy2d/two-class.pt"
 RECORD = "results/smoke/benchmarks/toy2d-train-two-class.tsv"
 TRAIN_LOG = "results/smoke/logs/toy2d_train/two-class.log"
+# A rule whose models are a list (one per FAE round), declared one by one as model0, model1, ...
+FAE_MODELS = [f"results/smoke/models/toy-color/fae-theta{i}.pt" for i in range(3)]
+FAE_RECORD = "results/smoke/benchmarks/toy-color-fae.tsv"
+FAE_LOG = "results/smoke/logs/toy_color_fae.log"
 
 
 def _clone(path: Path) -> Path:
@@ -28,11 +33,11 @@ def _clone(path: Path) -> Path:
     return path
 
 
-def _trained(clone: Path) -> bool:
+def _trained(clone: Path, log: str = TRAIN_LOG) -> bool:
     """Whether the training script ran in ``clone``: it logs its epochs (rrr.fit); Snakemake leaves the log of a job
     taken from the cache empty."""
-    log = clone / TRAIN_LOG
-    return log.is_file() and "rrr.fit: step" in log.read_text()
+    log = clone / log
+    return log.is_file() and re.search(r"^rrr\.fit( round \d+/\d+)?: step ", log.read_text(), flags=re.M) is not None
 
 
 def _snakemake(cwd: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
@@ -70,3 +75,24 @@ def test_a_second_clone_takes_the_trained_model_from_the_cache_until_the_code_ch
     _snakemake(second, cache, MODEL, "--rerun-triggers", "params")
     assert _trained(second)
     assert file_sha256(second / MODEL) == read_sidecar(second / MODEL)["sha256"]
+
+
+@pytest.mark.slow
+def test_a_rule_with_one_model_per_round_is_taken_from_the_cache_whole(tmp_path: Path):
+    """toy_color_fae writes one model per FAE round: each is a named output (model0, model1, ...), so the rule is
+    cacheable, and a second clone takes every round's model, sidecar, the gradients and the record from the cache."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    first, second = _clone(tmp_path / "first"), _clone(tmp_path / "second")
+
+    _snakemake(first, cache, *FAE_MODELS)
+    assert _trained(first, FAE_LOG)
+    assert {f"model{i}.pt" for i in range(3)} <= {p.name.split("_", 1)[1] for p in cache.glob("*.pt")}
+
+    run = _snakemake(second, cache, *FAE_MODELS)
+    assert not _trained(second, FAE_LOG), "the second clone trained the FAE rounds again"
+    assert "from cache" in run.stderr
+    for path in FAE_MODELS:  # every round, in its place, with the sidecar load_model reads
+        assert file_sha256(second / path) == file_sha256(first / path) == read_sidecar(second / path)["sha256"]
+        load_model(second / path)
+    assert (second / FAE_RECORD).read_text() == (first / FAE_RECORD).read_text()

@@ -204,14 +204,21 @@ def provenance_configfiles():
 # fingerprint, rrr.pipeline.fingerprint, among them) and its inputs' provenance, not by the conda env, which the
 # default run does not use. Snakemake refuses a benchmark directive beside the cache directive, so the script writes
 # the record itself (start_job(record=...)) as one more output.
-def trained(record, **outputs):
-    """The outputs of a cached training step. ``outputs`` (all named, as the cache requires), the sidecar
-    ``<path>.json`` of each model or array file (rrr.load_model and load_npz read it, so the cache must restore it),
-    and ``record``, the job's benchmark record results/<profile>/benchmarks/<record>.tsv."""
+def trained(record, *, sidecars=True, **outputs):
+    """The outputs of a cached training step. ``outputs`` (all named, as the cache requires: a list of models is
+    given as one output per file, numbered), the sidecar ``<path>.json`` of each model or array file (rrr.load_model
+    and load_npz read it, so the cache must restore it; ``sidecars=False`` for files written without one, the
+    adversarial CNNs), and ``record``, the job's benchmark record results/<profile>/benchmarks/<record>.tsv."""
     declared = set(outputs.values())
-    sidecars = {
+    beside = {
         f"{name}_json": f"{path}.json"
         for name, path in outputs.items()
-        if path.endswith((".pt", ".npz")) and f"{path}.json" not in declared
+        if sidecars and path.endswith((".pt", ".npz")) and f"{path}.json" not in declared
     }
-    return {**outputs, **sidecars, "record": f"{RESULTS}/benchmarks/{record}.tsv"}
+    return {**outputs, **beside, "record": f"{RESULTS}/benchmarks/{record}.tsv"}
+
+
+def numbered(name, paths):
+    """``paths`` as named outputs ``<name>0``, ``<name>1``, ... (a cached rule may not declare a list); a script
+    reads them back in order: ``[getattr(snakemake.output, f"<name>{i}") for i in range(n)]``."""
+    return {f"{name}{i}": path for i, path in enumerate(paths)}

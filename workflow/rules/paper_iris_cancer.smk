@@ -120,12 +120,14 @@ rule iris_cancer_fae:
     input:
         data=f"{RESULTS}/data/iris-cancer-fae.npz",
     output:
-        models=IC_FAE_MODELS,
-        metrics=f"{RESULTS}/metrics/iris-cancer/fae.json",
+        **trained(
+            "iris-cancer-fae",
+            **numbered("model", IC_FAE_MODELS),
+            metrics=f"{RESULTS}/metrics/iris-cancer/fae.json",
+        ),
     log:
         f"{RESULTS}/logs/iris_cancer_fae.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/iris-cancer-fae.tsv"
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: IC_THREADS

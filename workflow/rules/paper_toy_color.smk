@@ -99,13 +99,15 @@ rule toy_color_fae:
     input:
         data=rules.toy_color_data.output[0],
     output:
-        models=[f"{TC_MODELS}/fae-theta{i}.pt" for i in range(TC["fae"]["rounds"])],
-        metrics=f"{TC_METRICS}/fae.json",
-        gradients=f"{RESULTS}/gradients/toy-color/fae.npz",
+        **trained(
+            "toy-color-fae",
+            **numbered("model", [f"{TC_MODELS}/fae-theta{i}.pt" for i in range(TC["fae"]["rounds"])]),
+            metrics=f"{TC_METRICS}/fae.json",
+            gradients=f"{RESULTS}/gradients/toy-color/fae.npz",
+        ),
     log:
         f"{RESULTS}/logs/toy_color_fae.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/toy-color-fae.tsv"
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: 1

@@ -25,7 +25,8 @@ rule adversarial_data:
 rule adversarial_train:
     """Train one CNN per seed for one defense: Adam 2e-4, batch 256, sequential batches (§5.3). Each model has its
     own initial weights (rrr.adversarial.defenses.model_seed); a rerun after a kill resumes from <model>.pt.ckpt
-    (§5.3's checkpoints every 2500 batches: adversarial.train.checkpoint_every)."""
+    (§5.3's checkpoints every 2500 batches: adversarial.train.checkpoint_every). The checkpoints are not outputs:
+    the cache stores the finished models only, and a job taken from it has nothing to resume."""
     input:
         data=rules.adversarial_data.output[0],
         teacher=lambda w: (
@@ -34,17 +35,22 @@ rule adversarial_train:
             else []
         ),
     output:
-        models=[ADV_MODEL_PATH.format(dataset="{dataset}", model="{model}", seed=s) for s in ADV["seeds"]],
-        history=f"{RESULTS}/models/adversarial/{{dataset}}/{{model}}-history.csv",
-        metrics=f"{RESULTS}/metrics/adversarial-train/{{dataset}}/{{model}}.json",
-        timings=f"{RESULTS}/metrics/adversarial-train/{{dataset}}/{{model}}.timing.json",  # seconds: not metrics
+        **trained(
+            "adversarial-train-{dataset}-{model}",
+            sidecars=False,  # save_cnn keeps the architecture and info inside the .pt: no <model>.pt.json
+            **numbered(
+                "model", [ADV_MODEL_PATH.format(dataset="{dataset}", model="{model}", seed=s) for s in ADV["seeds"]]
+            ),
+            history=f"{RESULTS}/models/adversarial/{{dataset}}/{{model}}-history.csv",
+            metrics=f"{RESULTS}/metrics/adversarial-train/{{dataset}}/{{model}}.json",
+            timings=f"{RESULTS}/metrics/adversarial-train/{{dataset}}/{{model}}.timing.json",  # seconds: not metrics
+        ),
     log:
         f"{RESULTS}/logs/adversarial_train/{{dataset}}-{{model}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/adversarial-train-{{dataset}}-{{model}}.tsv"
     wildcard_constraints:
         model=r"normal|teacher|distilled|advtrain|insensitive-cs|insensitive-dbl|doubleback|both"
         r"|(doubleback|insensitive-cs|insensitive-dbl)@[0-9.e+]+",
+    cache: "omit-software"
     conda:
         "../../envs/rrr.yaml"
     threads: THREADS

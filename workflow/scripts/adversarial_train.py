@@ -29,7 +29,7 @@ from rrr.pipeline.jobs import start_job, write_csv, write_json, write_text
 from rrr.progress import log_progress
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 device = resolve_device(p.device)
@@ -48,7 +48,8 @@ per_seed: dict = {"clean_accuracy": [], "validation_accuracy": []}
 timings: dict = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
                  "train_seconds": [], "seconds_per_batch": []}
 histories, checkpoints = [], []
-for seed, path in zip(p.seeds, sm.output.models):
+model_paths = [getattr(sm.output, f"model{i}") for i in range(len(p.seeds))]  # named one by one: cacheable
+for seed, path in zip(p.seeds, model_paths, strict=True):
     y = labels
     if p.defense == "distilled":  # the student learns its teacher's soft labels at the same temperature
         y = soft_labels(load_cnn(sm.input.teacher[p.seeds.index(seed)], device), x, p.temperature)

@@ -17,13 +17,14 @@ from rrr.training import as_tensor
 from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 fae, train = sm.params.fae, sm.params.train
 d = load_npz(sm.input.data)
 x = as_tensor(d["Xtr"])
 n_trials, rounds = x.shape[0], fae["rounds"]
+model_paths = [getattr(sm.output, f"model{i}") for i in range(rounds)]  # named one by one: cacheable
 
 
 def seeds(i: int) -> list[int]:
@@ -51,5 +52,5 @@ for i, r in enumerate(results):
     metrics[f"test_iris_in_accuracy_round{i}"] = np.asarray(accuracy(r.model, d["Xte"], d["yte"])).tolist()
     metrics[f"iris_usage_round{i}"] = iris_usage(input_gradients(r.model, x, "max_prob", dtype=torch.float64), sm.params.cutoff).tolist()
     metrics[f"annotated_fraction_round{i}"] = r.mask.float().mean(dim=(-1, -2)).tolist()
-    save_model(r.model, sm.output.models[i], seeds=seeds(i), l1=r.l1, round=i, train=dict(train), code=sm.params.code)
+    save_model(r.model, model_paths[i], seeds=seeds(i), l1=r.l1, round=i, train=dict(train), code=sm.params.code)
 write_json(metrics, sm.output.metrics)

@@ -18,12 +18,13 @@ from rrr.training import as_tensor
 from rrr.validation import resolve_device
 
 sm = snakemake  # noqa: F821 (injected by Snakemake)
-start_job(sm.log[0], sm.threads)
+start_job(sm.log[0], sm.threads, record=sm.output.record)
 device = resolve_device(sm.params.device)  # config `device`; a clear error here when CUDA is absent
 progress = log_progress()  # one line per epoch in this job's log (tail -f it)
 p = sm.params
 d = load_npz(sm.input.data)
 seeds = list(p.seeds)
+model_paths = [getattr(sm.output, f"model{i}") for i in range(p.rounds)]  # named one by one: cacheable
 x = as_tensor(d["X"])
 # The chains' explanation masks need per-model (S, N, D) inputs, so the shared data is given as views.
 x_stacked, y_stacked = x.expand(len(seeds), *x.shape), as_tensor(d["y"]).expand(len(seeds), len(x))
@@ -55,7 +56,7 @@ for i, r in enumerate(rounds):
         f"theta{i}_annotated_fraction": r.mask.to(float).mean(dim=(-1, -2)).tolist(),
     })
     grid_gradients.append(input_gradients(r.model, grid.expand(len(seeds), *grid.shape), "max_prob").numpy())
-    save_model(r.model, sm.output.models[i], seeds=round_seeds(i), l1=r.l1, train=dict(p.train), fae_round=i,
+    save_model(r.model, model_paths[i], seeds=round_seeds(i), l1=r.l1, train=dict(p.train), fae_round=i,
                code=sm.params.code)
 write_json(metrics, sm.output.metrics)
 write_npz(sm.output.gradients, code=sm.params.code, images=d["Xt"][: p.grid_rows], gradients=np.stack(grid_gradients))
