@@ -320,7 +320,7 @@ def _job(script, tmp, input={}, output={}, params={}, wildcards={}):
             "input": paths,
             "output": {k: str(tmp / v) for k, v in output.items()},
             "log": {"log": str(tmp / f"{names}.log")},
-            "params": {"code": "0" * 16, **params},  # the workflow gives every scripted rule its code hash
+            "params": {"code": "0" * 16, "device": "cpu", **params},  # every scripted rule: its code hash, device
             "wildcards": wildcards,
         },
     ]
@@ -348,11 +348,13 @@ def test_extras_scripts_save_tensors_and_json_that_load_with_weights_only(tmp_pa
         _job("squares_data", tmp_path, output={"data": "sq.npz"},
              params={"seed": 0, "n_autoencoder": 64, "n_train": 64, "n_test": 32}),
         _job("squares_autoencoder", tmp_path, {"data": "sq.npz"},
-             {"model": "ae.pt", "metrics": "ae.json"}, {"cfg": ae}),
+             {"model": "ae.pt", "metrics": "ae.json", "record": "ae.tsv"}, {"cfg": ae}),
         _job("squares_train", tmp_path, {"data": "sq.npz", "autoencoder": "ae.pt"},
-             {"models": "normal.pt", "metrics": "normal.json"}, {"cfg": squares}, {"kind": "normal"}),
-        *(_job("l1l2_train", tmp_path, {"data": "l1l2.npz"}, {"models": f"{n}.pt", "metrics": f"{n}.json"},
-               {"cfg": l1l2}, {"norm": n}) for n in norms),
+             {"models": "normal.pt", "metrics": "normal.json", "record": "normal.tsv"}, {"cfg": squares},
+             {"kind": "normal"}),
+        *(_job("l1l2_train", tmp_path, {"data": "l1l2.npz"},
+               {"models": f"{n}.pt", "metrics": f"{n}.json", "record": f"{n}.tsv"}, {"cfg": l1l2}, {"norm": n})
+          for n in norms),
         _job("l1l2_attack", tmp_path, {"data": "l1l2.npz", "models": [f"{n}.pt" for n in norms]},
              {"metrics": "fgsm.json", "matrix": "fgsm.csv"}, {"cfg": l1l2}),
     ]
