@@ -100,10 +100,14 @@ def test_smoke_workflow_runs_end_to_end(project: Path, mirror: Path):
     claims = pd.read_csv(results / "claims.csv")
     assert list(claims.columns) == COLUMNS
     assert set(claims["id"]) == set(load_claims(REPO / "config" / "claims"))
-    assert np.isfinite(claims["reproduced_value"]).all() and claims["verdict"].isin(VERDICTS).all()
+    assert claims["verdict"].isin(VERDICTS).all()
     assert (claims["holds"] == (claims["verdict"] == "holds")).all()
-    assert (claims["interval_low"] <= claims["reproduced_value"]).all()
-    assert (claims["reproduced_value"] <= claims["interval_high"]).all()
+    # A number for every row but the results this pipeline does not measure (not comparable, no metric).
+    measured = np.isfinite(claims["reproduced_value"])
+    assert (measured | (claims["verdict"] == "not comparable")).all()
+    judged = claims[measured]
+    assert (judged["interval_low"] <= judged["reproduced_value"]).all()
+    assert (judged["reproduced_value"] <= judged["interval_high"]).all()
     assert headline(claims["verdict"]) in (results / "logs" / "claims.log").read_text()
     # The numbers are the checked-in ones (tests/golden.py says when and how to regenerate them).
     changed = differences(json.loads((REPO / "tests" / "smoke_golden.json").read_text()), collect(results))
