@@ -1,22 +1,27 @@
 """The status page (``docs/status.md``) written from recorded claims tables, so that its counts cannot drift from them.
 
     python -m rrr.pipeline.status docs/runs/<run>/claims.csv [...] > docs/status.md
+    python -m rrr.pipeline.status --readme README.md docs/runs/<run>/claims.csv [...]
+    python -m rrr.pipeline.status --against old/claims.csv new/claims.csv
 
 Each table becomes a section: its headline (:func:`rrr.pipeline.claims.headline`), its verdicts counted per chapter,
 every row beside the paper's value, and the notes of the rows that do not hold. The page's first line records the
-command, so that a test can write the page again and compare.
+command, so that a test can write the page again and compare. ``--readme`` writes the same headlines between the
+README's status markers; ``--against`` lists the rows whose verdict moved between two tables.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from rrr.atomic import atomic_path
 from rrr.pipeline.claims import VERDICTS, headline
 
 CHAPTERS = (("adv_", "Thesis: interpretability and robustness"), ("thesis_", "Thesis: other chapters"), ("", "Paper"))
@@ -69,15 +74,74 @@ def status_page(paths: Sequence[str | Path]) -> str:
     return "\n".join(parts)
 
 
+README_BEGIN = "<!-- status: written by python -m rrr.pipeline.status --readme; do not edit -->"
+README_END = "<!-- /status -->"
+
+
+def readme_block(paths: Sequence[str | Path]) -> str:
+    """The README's status lines: each recorded run's headline, the run named by its folder less the date (the
+    README is a guide, not a record; docs/status.md names the folders)."""
+    lines = [README_BEGIN]
+    for path in paths:
+        run = re.sub(r"-\d{4}-\d{2}-\d{2}[a-z]?(?=[-/]|$)", "", Path(path).parent.as_posix().removeprefix("docs/runs/"))
+        lines.append(f"- {run}: **{headline(pd.read_csv(path)['verdict'])}**")
+    return "\n".join([*lines, README_END])
+
+
+def write_readme(readme: str | Path, paths: Sequence[str | Path]) -> None:
+    """Replace the block between the README's status markers by :func:`readme_block`; an error if a marker is missing."""
+    text = Path(readme).read_text()
+    start, end = text.find(README_BEGIN), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{readme} has no status block: put the lines {README_BEGIN!r} and {README_END!r} where the "
+                         "headlines go, then run this again")
+    with atomic_path(readme) as tmp:
+        tmp.write_text(text[:start] + readme_block(paths) + text[end + len(README_END):])
+
+
+def verdict_moves(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose verdict differs between two claims tables (added and removed rows too), with the new row's note."""
+    merged = old[["id", "verdict"]].merge(new[["id", "verdict", "note"]], on="id", how="outer",
+                                          suffixes=("_before", "_after"))
+    merged[["verdict_before", "verdict_after"]] = merged[["verdict_before", "verdict_after"]].fillna("(no row)")
+    return merged[merged["verdict_before"] != merged["verdict_after"]].sort_values("id").reset_index(drop=True)
+
+
+def moves_markdown(old_path: str | Path, new_path: str | Path) -> str:
+    """:func:`verdict_moves` as Markdown: both headlines, then one line per moved row."""
+    old, new = pd.read_csv(old_path), pd.read_csv(new_path)
+    moves = verdict_moves(old, new)
+    lines = [f"Before (`{Path(old_path).as_posix()}`): **{headline(old['verdict'])}**", "",
+             f"After (`{Path(new_path).as_posix()}`): **{headline(new['verdict'])}**", "",
+             f"{len(moves)} rows moved:", "", "| claim | before | after | note (after) |", "|---|---|---|---|"]
+    lines += [f"| `{r.id}` | {r.verdict_before} | {r.verdict_after} | {_cell(r.note)} |" for r in moves.itertuples()]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rrr.pipeline.status", description=__doc__.splitlines()[0])
     parser.add_argument("claims", nargs="+", help="claims.csv files of recorded runs (docs/runs/<run>/claims.csv)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--readme", metavar="README", help="write the headlines into this file's status block")
+    mode.add_argument("--against", metavar="OLD", help="list the rows whose verdict moved from OLD to the one table")
     args = parser.parse_args(argv)
-    missing = [p for p in args.claims if not Path(p).is_file()]
+    missing = [p for p in [*args.claims, *([args.against] if args.against else [])] if not Path(p).is_file()]
     if missing:
         print(f"error: no such claims table: {', '.join(missing)}", file=sys.stderr)
         return 2
-    sys.stdout.write(status_page(args.claims))
+    if args.against:
+        if len(args.claims) != 1:
+            print("error: --against compares one table with OLD: give exactly one claims.csv", file=sys.stderr)
+            return 2
+        sys.stdout.write(moves_markdown(args.against, args.claims[0]))
+    elif args.readme:
+        try:
+            write_readme(args.readme, args.claims)
+        except (OSError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    else:
+        sys.stdout.write(status_page(args.claims))
     return 0
 
 
