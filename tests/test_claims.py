@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -386,6 +387,7 @@ def test_the_range_clips_the_interval():
 def _recorded_tables():
     claims = load_claims(REPO / "config" / "claims")
     runs = {
+        "all-2026-12-06-cpu": ["config/config.yaml"],
         "paper-2026-11-27-cpu": ["config/config.yaml", "docs/runs/paper-2026-11-27-cpu/no-fashion-mnist.yaml"],
         **{
             f"adversarial-paper-2026-11-27-h100/{d}": [
@@ -414,3 +416,14 @@ def test_no_recorded_row_decides_with_an_interval_of_zero_width(run: str, table)
     assert zero.empty, f"{run}: {list(zero['id'])}"
     one_model = table[table["id"].str.contains("_statement_") & (table["n"] < 2)]
     assert set(one_model["verdict"]) <= {"inconclusive", "reduced scale"}, run
+
+
+def test_the_recorded_default_run_is_what_this_code_judges_from_its_metrics():
+    """The claims table of the recorded default-profile run, judged again from its metrics, is the one it wrote."""
+    run = "all-2026-12-06-cpu"
+    table = dict(_recorded_tables())[run]
+    recorded = pd.read_csv(RUNS / run / "claims.csv")
+    assert list(recorded["id"]) == list(table["id"])
+    assert list(recorded["verdict"]) == list(table["verdict"])
+    assert np.allclose(recorded["reproduced_value"].astype(float), table["reproduced_value"].astype(float),
+                       equal_nan=True)
